@@ -1,0 +1,34 @@
+"""`make bench`: every benchmark of the project in one run, each printing its own figures and ratios.
+
+Benchmarks measure; tests never time anything. Each bench script is run in its own process so one
+cannot distort another (the ESL bench owns a gevent hub thread, for instance).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+BENCHES = ["esl_bench.py"]
+
+
+def main() -> int:
+    failed = []
+    for name in BENCHES:
+        path = HERE / name
+        print(f"\n=== {name} ===", flush=True)
+        started = time.monotonic()
+        rc = subprocess.call([sys.executable, str(path)], cwd=HERE.parent)
+        print(f"--- {name}: exit {rc} in {time.monotonic() - started:.1f} s", flush=True)
+        if rc:
+            failed.append(name)
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
