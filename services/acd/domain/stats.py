@@ -1,0 +1,40 @@
+"""Queue statistics (R-ACD6, R-STAT1): offered, answered, abandoned, waits, per-agent handled.
+
+Waits count from entering the queue to leaving it, answered (bridged to an agent) or abandoned (the
+caller hung up while waiting); the mean and maximum cover both, since an abandoned caller waited too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class QueueStats:
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    total_wait_s: float = 0.0
+    max_wait_s: float = 0.0
+    handled_by_agent: dict[str, int] = field(default_factory=dict)
+
+    def call_offered(self) -> None:
+        self.offered += 1
+
+    def call_answered(self, wait_s: float, agent_id: str) -> None:
+        self.answered += 1
+        self._waited(wait_s)
+        self.handled_by_agent[agent_id] = self.handled_by_agent.get(agent_id, 0) + 1
+
+    def call_abandoned(self, wait_s: float) -> None:
+        self.abandoned += 1
+        self._waited(wait_s)
+
+    def _waited(self, wait_s: float) -> None:
+        self.total_wait_s += wait_s
+        self.max_wait_s = max(self.max_wait_s, wait_s)
+
+    @property
+    def mean_wait_s(self) -> float:
+        left = self.answered + self.abandoned
+        return self.total_wait_s / left if left else 0.0
