@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PROTO_ROOT = ROOT / "proto"
 PROTO_PACKAGE = Path("careline") / "v1"
 TARGET = ROOT / "services" / "v1"
-INIT_TEXT = '"""Generated protobuf contracts (package careline.v1). Do not edit: run scripts/gen_proto.py."""\n'
+INIT_TEXT = (
+    '"""Generated protobuf contracts (package careline.v1). Do not edit: run scripts/gen_proto.py."""\n'
+)
 
 
 def generate(out_dir: Path) -> Path:

@@ -50,10 +50,18 @@ def find_binary() -> str:
 class NatsServer:
     """One nats-server process with JetStream, bound to 127.0.0.1 on an OS-chosen port."""
 
-    def __init__(self, store_dir: str | os.PathLike[str] | None = None, *, start_timeout: float = 10.0):
+    def __init__(
+        self,
+        store_dir: str | os.PathLike[str] | None = None,
+        *,
+        port: int = -1,
+        start_timeout: float = 10.0,
+    ):
+        """port=-1 lets the OS choose (always, except to restart a server on the port it had)."""
         self._own_store = store_dir is None
         self._store_dir = Path(store_dir) if store_dir else None
         self._start_timeout = start_timeout
+        self._requested_port = port
         self._proc: subprocess.Popen[str] | None = None
         self._log_lines: list[str] = []
         self._log_thread: threading.Thread | None = None
@@ -79,7 +87,16 @@ class NatsServer:
             return self
         if self._store_dir is None:
             self._store_dir = Path(tempfile.mkdtemp(prefix="careline-nats-"))
-        cmd = [find_binary(), "-a", "127.0.0.1", "-p", "-1", "-js", "-sd", str(self._store_dir)]
+        cmd = [
+            find_binary(),
+            "-a",
+            "127.0.0.1",
+            "-p",
+            str(self._requested_port),
+            "-js",
+            "-sd",
+            str(self._store_dir),
+        ]
         self._proc = subprocess.Popen(
             cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1
         )

@@ -1,0 +1,98 @@
+"""Every NATS subject, JetStream stream and KV bucket careline uses — the one place they are named.
+
+Design §4. `proto/careline/v1/SUBJECTS.md` lists the same entries beside the messages they carry;
+tests/unit/core/test_subjects.py keeps the two in agreement. Subjects with `{placeholders}` are built
+with the functions below, never by hand, so a typo cannot split a conversation in two.
+
+Kinds: "jetstream" (a fact, stored; publish with Bus.publish), "request" (core request/reply; Bus.request
+/ Bus.serve), "push" (core fire-and-forget; Bus.notify / Bus.subscribe), "kv" (a bucket; Bus.kv).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from careline.core.bus import BucketSpec, StreamSpec
+
+PREFIX = "careline"
+
+# --- JetStream facts -------------------------------------------------------------------------------
+CALL_EVENT = "careline.call.{call_uuid}.{event}"  # event in CALL_EVENT_NAMES
+CALL_EVENT_NAMES = ("started", "answered", "bridged", "hungup")
+CALL_EVENTS_ALL = "careline.call.>"
+CDR_CREATED = "careline.cdr.created"
+LEDGER_POSTED = "careline.ledger.posted"
+
+# --- core request/reply ----------------------------------------------------------------------------
+ACD_ENQUEUE = "careline.acd.enqueue"
+CRM_CALLER_LOOKUP = "careline.crm.caller.lookup"
+
+# --- core push -------------------------------------------------------------------------------------
+AGENT_SCREENPOP = "careline.agent.{agent_id}.screenpop"
+
+# --- streams ---------------------------------------------------------------------------------------
+CALLS = "CALLS"
+CDRS = "CDRS"
+LEDGER = "LEDGER"
+
+# --- KV buckets ------------------------------------------------------------------------------------
+KV_CALL_OWNER = "call_owner"  # key: call uuid, value: owning service ("ivr", "acd") — design §3
+KV_AGENT_STATE = "agent_state"  # key: agent id, value: the agent's state (R-ACD6)
+KV_QUEUE_MEMBERS = "queue_members"  # key: "<queue>.<call uuid>", value: queue entry
+
+
+def call_event(call_uuid: str, event: str) -> str:
+    """Subject of a call lifecycle fact, e.g. careline.call.<uuid>.hungup."""
+    if event not in CALL_EVENT_NAMES:
+        raise ValueError(f"unknown call event {event!r}; expected one of {CALL_EVENT_NAMES}")
+    return CALL_EVENT.format(call_uuid=_token(call_uuid), event=event)
+
+
+def agent_screenpop(agent_id: str) -> str:
+    return AGENT_SCREENPOP.format(agent_id=_token(agent_id))
+
+
+def _token(value: str) -> str:
+    """A value used as one subject token: no dots, wildcards or spaces, never empty."""
+    if not value or any(c in value for c in ".*> \t\r\n"):
+        raise ValueError(f"{value!r} cannot be a NATS subject token")
+    return value
+
+
+STREAMS: tuple[StreamSpec, ...] = (
+    StreamSpec(CALLS, (CALL_EVENTS_ALL,), max_age=7 * 86400, description="call lifecycle facts"),
+    StreamSpec(CDRS, ("careline.cdr.>",), description="call detail records (R-CDR1)"),
+    StreamSpec(LEDGER, ("careline.ledger.>",), description="ledger postings (design §5)"),
+)
+
+BUCKETS: tuple[BucketSpec, ...] = (
+    BucketSpec(KV_CALL_OWNER, ttl=86400),
+    BucketSpec(KV_AGENT_STATE),
+    BucketSpec(KV_QUEUE_MEMBERS, ttl=86400),
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of SUBJECTS.md: constant name, value, kind, protobuf message (careline.v1) or ""."""
+
+    name: str
+    value: str
+    kind: str
+    message: str
+
+
+CATALOG: tuple[Entry, ...] = (
+    Entry("CALL_EVENT", CALL_EVENT, "jetstream", "CallStarted | CallAnswered | CallBridged | CallHungUp"),
+    Entry("CDR_CREATED", CDR_CREATED, "jetstream", "Cdr"),
+    Entry("LEDGER_POSTED", LEDGER_POSTED, "jetstream", "LedgerPosting"),
+    Entry("ACD_ENQUEUE", ACD_ENQUEUE, "request", "EnqueueRequest -> EnqueueReply"),
+    Entry("CRM_CALLER_LOOKUP", CRM_CALLER_LOOKUP, "request", "CallerLookupRequest -> CallerLookupReply"),
+    Entry("AGENT_SCREENPOP", AGENT_SCREENPOP, "push", "AgentOffered"),
+    Entry("CALLS", CALLS, "stream", ""),
+    Entry("CDRS", CDRS, "stream", ""),
+    Entry("LEDGER", LEDGER, "stream", ""),
+    Entry("KV_CALL_OWNER", KV_CALL_OWNER, "kv", ""),
+    Entry("KV_AGENT_STATE", KV_AGENT_STATE, "kv", ""),
+    Entry("KV_QUEUE_MEMBERS", KV_QUEUE_MEMBERS, "kv", ""),
+)
