@@ -111,7 +111,7 @@ class Bus:
         for spec in specs:
             await ensure_stream(self._js, spec)
 
-    async def publish(self, subject: str, msg: Message, *, msg_id: str = "", timeout: float = 5.0) -> PubAck:
+    async def publish(self, subject: str, msg: Message, *, msg_id: str = "", timeout: float = 5.0) -> PubAck:  # noqa: ASYNC109
         """Store a fact. Nats-Msg-Id is `msg_id`, by default `msg.meta.event_id` (required: dedupe).
 
         The returned PubAck has `.seq` and `.duplicate` (True when the server already had this id).
@@ -152,7 +152,12 @@ class Bus:
 
     # --- core request/reply -------------------------------------------------------------------------
     async def request(
-        self, subject: str, msg: Message, *, reply_type: type[Rep], timeout: float = 2.0
+        self,
+        subject: str,
+        msg: Message,
+        *,
+        reply_type: type[Rep],
+        timeout: float = 2.0,  # noqa: ASYNC109
     ) -> Rep:
         """Ask and wait. Raises NoResponders, TimeoutError, or RemoteError when the responder failed."""
         try:

@@ -61,9 +61,9 @@ async def test_200_concurrent_cas_races_have_exactly_one_winner_each_round(bus: 
         revision = await kv0.create("owner", b"none")
         for round_no in range(5):
 
-            async def race(i: int, rev: int = revision) -> int | None:
+            async def race(i: int, rev: int = revision, rnd: int = round_no) -> int | None:
                 try:
-                    return await kvs[i % len(kvs)].update("owner", f"r{round_no}-{i}".encode(), rev)
+                    return await kvs[i % len(kvs)].update("owner", f"r{rnd}-{i}".encode(), rev)
                 except Conflict:
                     return None
 

@@ -17,8 +17,8 @@ def _stream() -> tuple[StreamSpec, str]:
     return StreamSpec(f"T{tag}", (f"t{tag}.>",)), f"t{tag}"
 
 
-async def _eventually(predicate, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def _eventually(predicate, within: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
     while not predicate():
         assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
         await asyncio.sleep(0.02)
