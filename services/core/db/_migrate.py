@@ -1,0 +1,90 @@
+"""Run a service's Alembic migrations programmatically (design §5: each service owns its tables).
+
+Layout of a service::
+
+    services/<svc>/migrations/env.py         # 3 lines: see careline.core.db.alembic_env
+    services/<svc>/migrations/script.py.mako # copy of tests/integration/core/example_svc/migrations/
+    services/<svc>/migrations/versions/*.py
+
+Each service records its revision in its own version table, `alembic_version_<svc>`, so several
+services may share one PostgreSQL database without stepping on each other's history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import MetaData
+
+log = logging.getLogger(__name__)
+
+
+def service_migrations(service: str) -> Path:
+    """`services/<svc>/migrations` of the installed careline package (may not exist)."""
+    spec = importlib.util.find_spec(f"careline.{service}")
+    if spec is None or not spec.submodule_search_locations:
+        raise LookupError(f"no service package careline.{service}")
+    return Path(next(iter(spec.submodule_search_locations))) / "migrations"
+
+
+def alembic_config(url: str, service: str, script_location: str | Path | None = None) -> Config:
+    """An Alembic Config with no ini file, for `command.*` (and `careline db ...` in the CLI)."""
+    location = Path(script_location) if script_location else service_migrations(service)
+    config = Config()
+    config.set_main_option("script_location", str(location))
+    config.set_main_option("sqlalchemy.url", str(url).replace("%", "%%"))  # ini interpolation
+    config.set_main_option("careline_service", service)
+    return config
+
+
+def migrate_sync(
+    url: str,
+    service: str,
+    metadata: MetaData | None = None,
+    *,
+    script_location: str | Path | None = None,
+    revision: str = "head",
+) -> None:
+    """`alembic upgrade <revision>` for the service. Must not run on a thread with a running event loop.
+
+    Without a migrations folder: create_all(metadata) when metadata is given (prototypes), else nothing.
+    """
+    location = Path(script_location) if script_location else service_migrations(service)
+    if not (location / "env.py").exists():
+        if metadata is None:
+            log.warning("%s: no migrations at %s; nothing to migrate", service, location)
+            return
+        asyncio.run(_create_all(url, metadata))
+        return
+    command.upgrade(alembic_config(url, service, location), revision)
+
+
+async def migrate(
+    url: str,
+    service: str,
+    metadata: MetaData | None = None,
+    *,
+    script_location: str | Path | None = None,
+    revision: str = "head",
+) -> None:
+    """Async form of migrate_sync: runs Alembic on a worker thread (env.py starts its own loop there)."""
+    await asyncio.to_thread(
+        migrate_sync, url, service, metadata, script_location=script_location, revision=revision
+    )
+
+
+async def _create_all(url: str, metadata: MetaData) -> None:
+    from careline.core.db._engine import make_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+    finally:
+        await engine.dispose()
