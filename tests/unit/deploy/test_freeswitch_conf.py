@@ -1,0 +1,263 @@
+"""freeswitch-conf/ is a configuration real FreeSWITCH 1.10+ loads (design §8).
+
+FreeSWITCH is not installable here, so these tests do what its XML pre-processor does: parse every file,
+resolve `X-PRE-PROCESS include` (relative to the including file, with globs) into one document, and check
+the parts careline depends on: the event socket's password variable and ACL, per-service ESL users, the
+inbound dialplan's `socket` to the IVR with its fallback, and the directory's SIP+Verto dial-string.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+CONF = Path(__file__).resolve().parents[3] / "freeswitch-conf"
+PREFLIGHT = CONF / "bin" / "careline-fs-preflight"
+DIAL_STRING = (
+    "{^^:sip_invite_domain=${dialed_domain}:presence_id=${dialed_user}@${dialed_domain}}"
+    "${sofia_contact(*/${dialed_user}@${dialed_domain})},${verto_contact(${dialed_user}@${dialed_domain})}"
+)
+# Globals FreeSWITCH defines itself before reading vars.xml.
+BUILTIN_VARS = {"local_ip_v4", "local_ip_v6", "sounds_dir", "recordings_dir", "certs_dir", "hostname"}
+# Generated at start-up by bin/careline-fs-preflight; absent from the repository on purpose.
+GENERATED_GLOBS = {"env/*.xml"}
+USERS = [str(n) for n in range(1001, 1011)] + ["2001", "2002", "2003", "3001"]
+SERVICES = ["acd", "ivr", "billing", "cdr", "qa", "crm"]
+
+
+def _expand(path: Path) -> list[ET.Element]:
+    """The children of `path`'s root with every include replaced by the included files' children."""
+    root = ET.parse(path).getroot()
+    _expand_children(root, path.parent)
+    return [root]
+
+
+def _expand_children(element: ET.Element, cwd: Path) -> None:
+    children = list(element)
+    for child in children:
+        if child.tag == "X-PRE-PROCESS" and child.get("cmd") == "include":
+            pattern = child.get("data", "")
+            matches = sorted(cwd.glob(pattern))
+            assert matches or pattern in GENERATED_GLOBS, f"include {pattern!r} in {cwd} matches nothing"
+            index = list(element).index(child)
+            element.remove(child)
+            for match in matches:
+                included = ET.parse(match).getroot()
+                _expand_children(included, match.parent)
+                # FreeSWITCH inlines the children of an <include> root, any other root as it is.
+                nodes = list(included) if included.tag == "include" else [included]
+                for offset, node in enumerate(nodes):
+                    element.insert(index + offset, node)
+                index += len(nodes)
+        else:
+            _expand_children(child, cwd)
+
+
+@pytest.fixture(scope="module")
+def document() -> ET.Element:
+    return _expand(CONF / "freeswitch.xml")[0]
+
+
+def _configuration(document: ET.Element, name: str) -> ET.Element:
+    found = document.findall(f"./section[@name='configuration']/configuration[@name='{name}']")
+    assert len(found) == 1, f"{name} configured {len(found)} times"
+    return found[0]
+
+
+def _params(element: ET.Element) -> dict[str, str]:
+    return {p.get("name"): p.get("value") for p in element.iter("param")}
+
+
+def _globals(document: ET.Element) -> dict[str, str]:
+    values = {}
+    for pre in document.iter("X-PRE-PROCESS"):
+        if pre.get("cmd") == "set":
+            name, _, value = pre.get("data", "").partition("=")
+            values[name] = value
+    return values
+
+
+def test_every_xml_file_parses():
+    files = sorted(CONF.rglob("*.xml"))
+    assert len(files) >= 20
+    for path in files:
+        ET.parse(path)
+
+
+def test_root_includes_every_section(document):
+    sections = {s.get("name") for s in document.findall("section")}
+    assert {"configuration", "dialplan", "directory"} <= sections
+
+
+def test_modules_careline_needs_are_loaded_and_cdr_modules_are_off(document):
+    loaded = {m.get("module") for m in _configuration(document, "modules.conf").iter("load")}
+    needed = {
+        "mod_console", "mod_logfile", "mod_event_socket", "mod_sofia", "mod_verto", "mod_commands",
+        "mod_conference", "mod_dptools", "mod_dialplan_xml", "mod_sndfile", "mod_native_file",
+        "mod_local_stream", "mod_tone_stream", "mod_flite", "mod_say_en", "mod_db", "mod_hash",
+        "mod_expr", "mod_loopback",
+    }  # fmt: skip
+    assert needed <= loaded
+    assert not loaded & {"mod_json_cdr", "mod_xml_cdr"}
+
+
+def test_every_module_configuration_is_present(document):
+    for name in [
+        "event_socket.conf", "acl.conf", "sofia.conf", "verto.conf", "conference.conf",
+        "local_stream.conf", "switch.conf", "logfile.conf", "console.conf",
+    ]:  # fmt: skip
+        _configuration(document, name)
+
+
+def test_event_socket_takes_password_and_ip_from_variables_behind_an_acl(document):
+    params = _params(_configuration(document, "event_socket.conf"))
+    assert params["password"] == "$${careline_esl_password}"
+    assert params["listen-ip"] == "$${careline_esl_listen_ip}"
+    assert params["apply-inbound-acl"] == "careline_esl"
+    lists = _configuration(document, "acl.conf").findall(".//list[@name='careline_esl']")
+    assert len(lists) == 1 and lists[0].get("default") == "deny"
+
+
+def test_no_real_secret_is_shipped(document):
+    values = _globals(document)
+    assert values["careline_esl_password"] == "CHANGE_ME"
+    for user in USERS:
+        assert values[f"careline_pw_{user}"] == "CHANGE_ME"
+    for service in SERVICES:
+        assert values[f"careline_esl_password_{service}"] == ""  # empty: that ESL user is disabled
+    stock = "ClueCon"  # FreeSWITCH's own default ESL password
+    assert stock not in values.values()
+    assert stock not in {p.get("value") for p in document.iter("param")}
+
+
+def test_every_global_variable_used_is_defined(document):
+    defined = set(_globals(document)) | BUILTIN_VARS
+    used = set()
+    for path in CONF.rglob("*.xml"):
+        used |= set(re.findall(r"\$\$\{([a-z0-9_]+)\}", path.read_text()))
+    assert used - defined == set()
+
+
+def test_sip_and_verto_profiles_exist(document):
+    assert document.findall(".//configuration[@name='sofia.conf']/profiles/profile[@name='internal']")
+    verto = document.findall(".//configuration[@name='verto.conf']/profiles/profile")
+    assert len(verto) == 1
+    binds = [p for p in verto[0].findall("param") if p.get("name") == "bind-local"]
+    assert [b.get("secure") for b in binds] == [None, "true"]  # ws and wss
+
+
+def test_conference_has_default_and_expert_profiles(document):
+    profiles = _configuration(document, "conference.conf").findall("profiles/profile")
+    assert {p.get("name") for p in profiles} == {"default", "expert"}
+
+
+def _context(document: ET.Element, name: str) -> ET.Element:
+    found = document.findall(f"./section[@name='dialplan']/context[@name='{name}']")
+    assert len(found) == 1
+    return found[0]
+
+
+def _actions(extension: ET.Element) -> list[tuple[str, str]]:
+    return [(a.get("application"), a.get("data")) for a in extension.iter("action")]
+
+
+def test_inbound_calls_go_to_the_ivr_socket_then_to_the_fallback(document):
+    inbound = _context(document, "public").find("extension[@name='careline_inbound']")
+    actions = _actions(inbound)
+    socket_at = actions.index(("socket", "$${careline_ivr_socket} async full"))
+    # FreeSWITCH continues the dialplan when the socket cannot connect: the next action is the fallback.
+    assert actions[socket_at + 1] == ("transfer", "careline_after_ivr XML careline_fallback")
+
+
+def test_fallback_parks_handed_over_calls_and_sends_others_to_operators(document):
+    extensions = _context(document, "careline_fallback").findall("extension")
+    handed_over, unreachable = extensions  # order matters: the first match wins
+    assert handed_over.find("condition").get("field") == "${careline_ivr_handled}"
+    assert _actions(handed_over) == [("park", None)]
+    apps = [app for app, _ in _actions(unreachable)]
+    assert apps.index("speak") < apps.index("bridge") < apps.index("hangup")
+    assert ("bridge", "group/$${careline_operator_group}@$${domain}") in _actions(unreachable)
+
+
+def test_agents_can_call_each_other(document):
+    local = _context(document, "default").find("extension[@name='careline_local_users']")
+    pattern = re.compile(local.find("condition").get("expression"))
+    assert all(pattern.match(user) for user in USERS)
+    assert not pattern.match("1011") and not pattern.match("5000")
+    assert ("bridge", "user/$1@${domain_name}") in _actions(local)
+
+
+def test_recordings_path_is_a_variable(document):
+    assert _globals(document)["careline_recordings_dir"].startswith("$${recordings_dir}")
+    sets = [d for app, d in _actions(_context(document, "public")) if app == "set"]
+    assert "careline_recordings_dir=$${careline_recordings_dir}" in sets
+
+
+def test_directory_dial_string_reaches_sip_and_verto(document):
+    domain = document.find("./section[@name='directory']/domain[@name='$${domain}']")
+    assert _params(domain.find("params"))["dial-string"] == DIAL_STRING
+    users = {u.get("id"): u for u in domain.iter("user") if u.get("type") != "pointer"}
+    assert sorted(users) == sorted(USERS)
+    for user_id, user in users.items():
+        assert _params(user)["password"] == f"$${{careline_pw_{user_id}}}"
+
+
+def test_per_service_esl_users_are_limited(document):
+    domain = document.find("./section[@name='directory']/domain[@name='careline-esl']")
+    users = {u.get("id"): _params(u) for u in domain.iter("user")}
+    assert sorted(users) == sorted(SERVICES)
+    for service, params in users.items():
+        assert params["esl-password"] == f"$${{careline_esl_password_{service}}}"
+        assert "password" not in params  # cannot register as a phone
+        for key in ("esl-allowed-api", "esl-allowed-events"):
+            # mod_event_socket echoes each list into a 512-byte reply buffer.
+            assert 0 < len(params[key]) < 450, (service, key)
+        assert "BACKGROUND_JOB" in params["esl-allowed-events"].split()  # bgapi results (design §2)
+        assert "all" not in params["esl-allowed-api"].split()
+
+
+def _run_preflight(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    conf = tmp_path / "conf"
+    (conf / "env").mkdir(parents=True)
+    full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "CARELINE_FS_CONF_DIR": str(conf), **env}
+    return subprocess.run(
+        ["sh", str(PREFLIGHT)], env=full_env, capture_output=True, text=True, timeout=30, check=False
+    )
+
+
+GOOD_ENV = {
+    "CARELINE_FS_ESL_PASSWORD": "a-real-esl-secret",
+    "CARELINE_FS_AGENT_PASSWORD": "agent-secret-1",
+    "CARELINE_FS_EXPERT_PASSWORD": "expert-secret-1",
+    "CARELINE_FS_SUPERVISOR_PASSWORD": "super-secret-1",
+}
+
+
+@pytest.mark.parametrize("bad", ["", "CHANGE_ME", "ClueCon", "short", 'quo"te-secret'])
+def test_preflight_refuses_a_default_or_unsafe_esl_password(tmp_path, bad):
+    result = _run_preflight(tmp_path, {**GOOD_ENV, "CARELINE_FS_ESL_PASSWORD": bad})
+    assert result.returncode != 0
+    assert "CARELINE_FS_ESL_PASSWORD" in result.stderr
+    assert not (tmp_path / "conf" / "env" / "careline.xml").exists()
+
+
+def test_preflight_writes_the_secrets_include(tmp_path):
+    env = {**GOOD_ENV, "CARELINE_FS_PASSWORD_3001": "own-super-pw", "CARELINE_FS_IVR_SOCKET": "ivr.x.svc:8084"}
+    result = _run_preflight(tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    written = tmp_path / "conf" / "env" / "careline.xml"
+    assert written.stat().st_mode & 0o077 == 0  # secrets: owner only
+    values = {
+        p.get("data").partition("=")[0]: p.get("data").partition("=")[2]
+        for p in ET.parse(written).getroot().iter("X-PRE-PROCESS")
+    }
+    assert values["careline_esl_password"] == "a-real-esl-secret"
+    assert values["careline_pw_1001"] == "agent-secret-1"
+    assert values["careline_pw_3001"] == "own-super-pw"
+    assert values["careline_ivr_socket"] == "ivr.x.svc:8084"
+    assert "careline_esl_password_acd" not in values  # not given: that ESL user stays disabled
