@@ -247,7 +247,8 @@ def test_preflight_refuses_a_default_or_unsafe_esl_password(tmp_path, bad):
 
 
 def test_preflight_writes_the_secrets_include(tmp_path):
-    env = {**GOOD_ENV, "CARELINE_FS_PASSWORD_3001": "own-super-pw", "CARELINE_FS_IVR_SOCKET": "ivr.x.svc:8084"}
+    env = {**GOOD_ENV, "CARELINE_FS_PASSWORD_3001": "own-super-pw"}
+    env["CARELINE_FS_IVR_SOCKET"] = "ivr.x.svc:8084"
     result = _run_preflight(tmp_path, env)
     assert result.returncode == 0, result.stderr
     written = tmp_path / "conf" / "env" / "careline.xml"
