@@ -1,0 +1,106 @@
+"""CRM HTTP API under /v1 (R-CRM1, R-CRM2): thin routes over :mod:`careline.crm.domain`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from careline.crm import domain
+from careline.crm.models import Patient
+from careline.crm.schemas import LookupOut, PatientCreate, PatientOut, PatientPage, PatientUpdate, PhoneOut
+
+router = APIRouter(prefix="/v1", tags=["crm"])
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.runtime.sessions() as session:
+        yield session
+
+
+def _area_code(request: Request) -> str | None:
+    return request.app.state.settings.default_area_code
+
+
+Session = Annotated[AsyncSession, Depends(_session)]
+AreaCode = Annotated[str | None, Depends(_area_code)]
+
+
+def patient_out(patient: Patient) -> PatientOut:
+    return PatientOut(
+        id=patient.id,
+        name=patient.name,
+        id_number=patient.id_number,
+        card_numbers=[c.card_number for c in patient.cards],
+        phones=[PhoneOut.model_validate(p) for p in patient.phones],
+        vip=patient.vip,
+        vip_level=patient.vip_level,
+        created_at=patient.created_at,
+        updated_at=patient.updated_at,
+    )
+
+
+@router.post("/patients", status_code=201, response_model=PatientOut)
+async def create_patient(body: PatientCreate, session: Session, area: AreaCode) -> PatientOut:
+    return patient_out(await domain.create_patient(body, session=session, default_area_code=area))
+
+
+@router.get("/patients", response_model=PatientPage)
+async def search_patients(
+    session: Session,
+    area: AreaCode,
+    phone: str | None = None,
+    id_number: str | None = None,
+    card: str | None = None,
+    name: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=domain.MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> PatientPage:
+    rows, total = await domain.search_patients(
+        session=session,
+        phone=phone,
+        id_number=id_number,
+        card=card,
+        name=name,
+        limit=limit,
+        offset=offset,
+        default_area_code=area,
+    )
+    return PatientPage(items=[patient_out(p) for p in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/patients/{patient_id}", response_model=PatientOut)
+async def get_patient(patient_id: str, session: Session) -> PatientOut:
+    return patient_out(await domain.get_patient(patient_id, session=session))
+
+
+@router.patch("/patients/{patient_id}", response_model=PatientOut)
+async def update_patient(
+    patient_id: str, body: PatientUpdate, session: Session, area: AreaCode
+) -> PatientOut:
+    return patient_out(await domain.update_patient(patient_id, body, session=session, default_area_code=area))
+
+
+@router.delete("/patients/{patient_id}", status_code=204)
+async def delete_patient(patient_id: str, session: Session) -> Response:
+    await domain.delete_patient(patient_id, session=session)
+    return Response(status_code=204)
+
+
+@router.get("/lookup", response_model=LookupOut)
+async def lookup(number: Annotated[str, Query(min_length=1)], session: Session, area: AreaCode) -> LookupOut:
+    match = await domain.lookup_caller(number, session=session, default_area_code=area)
+    return lookup_out(match)
+
+
+def lookup_out(match: domain.CallerMatch) -> LookupOut:
+    out = LookupOut(number=match.number, found=match.found, matches=match.matches, note=match.note)
+    if match.patient is not None:
+        out.patient_id = match.patient.id
+        out.name = match.patient.name
+        out.vip = match.patient.vip
+        out.vip_level = match.patient.vip_level
+        out.card_numbers = [c.card_number for c in match.patient.cards]
+    return out

@@ -1,0 +1,29 @@
+"""careline.crm application (design §1): patients over HTTP, caller-ID look-up over NATS and HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from careline.core.runtime import open_runtime
+from careline.core.web import service_app
+from careline.crm import handlers
+from careline.crm.api import router
+from careline.crm.settings import CrmSettings
+
+
+def create_app(settings: CrmSettings | None = None) -> FastAPI:
+    settings = settings or CrmSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The CRM never touches a call, so it has no ESL link (design §3).
+        async with open_runtime(app, settings, db=True, bus=True, esl=False) as rt:
+            await handlers.start(rt.bus, rt.sessions, settings.default_area_code)
+            yield
+
+    app = service_app(settings, lifespan, title="careline CRM")
+    app.include_router(router)
+    return app

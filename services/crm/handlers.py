@@ -1,0 +1,75 @@
+"""Bus subjects the CRM answers, mapped to domain calls (design §1, §4).
+
+| subject (careline.subjects)  | kind    | message                                  | domain call            |
+|------------------------------|---------|------------------------------------------|------------------------|
+| CRM_CALLER_LOOKUP            | request | CallerLookupRequest -> CallerLookupReply | domain.lookup_caller   |
+
+Look-ups only read, so a repeated request is trivially idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from careline import subjects
+from careline.core.bus import Bus
+from careline.crm import domain
+from careline.v1.crm_pb2 import CallerLookupReply, CallerLookupRequest
+
+log = logging.getLogger("careline.crm")
+
+
+def mask_id_number(id_number: str | None) -> str:
+    """``110105********002X``: enough for an agent to confirm with the caller, not to copy."""
+    if not id_number:
+        return ""
+    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
+
+
+def lookup_reply(match: domain.CallerMatch) -> CallerLookupReply:
+    patient = match.patient
+    if patient is None:
+        return CallerLookupReply(found=False)
+    return CallerLookupReply(
+        found=True,
+        patient_id=patient.id,
+        full_name=patient.name,
+        # The contract has room for one card; the first registered is the patient's main card.
+        card_number=patient.cards[0].card_number if patient.cards else "",
+        id_number_masked=mask_id_number(patient.id_number),
+        vip=patient.vip,
+        vip_level=str(patient.vip_level) if patient.vip else "",
+    )
+
+
+class CallerLookupHandler:
+    """Answers caller-ID look-ups (R-CRM2, R-VIP2). An unusable number is "not found", not an error:
+    anonymous and withheld caller IDs are normal traffic for the IVR."""
+
+    def __init__(self, sessions: Callable[[], AsyncSession], default_area_code: str | None = None) -> None:
+        self._sessions = sessions
+        self._area = default_area_code
+
+    async def __call__(self, request: CallerLookupRequest) -> CallerLookupReply:
+        async with self._sessions() as session:
+            try:
+                match = await domain.lookup_caller(
+                    request.number, session=session, default_area_code=self._area
+                )
+            except domain.InvalidPatient as err:
+                log.info("caller look-up of unusable number %r: %s", request.number, err.reason)
+                return CallerLookupReply(found=False)
+            if match.note and match.found:
+                log.info("caller look-up %s: %s", match.number, match.note)
+            return lookup_reply(match)
+
+
+async def start(bus: Bus, sessions: Callable[[], AsyncSession], default_area_code: str | None) -> None:
+    await bus.serve(
+        subjects.CRM_CALLER_LOOKUP,
+        CallerLookupHandler(sessions, default_area_code),
+        request_type=CallerLookupRequest,
+    )
