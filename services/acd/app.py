@@ -1,0 +1,61 @@
+"""The ACD service (design §1, §3): HTTP API, enqueue over NATS, calls driven over ESL."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from careline import subjects
+from careline.acd.api import router
+from careline.acd.domain import config as stored
+from careline.acd.domain.routing import Distributor
+from careline.acd.handlers import AcdHandlers, BusNotifier, CallOwnership
+from careline.acd.settings import AcdSettings
+from careline.acd.switch import EslSwitch
+from careline.core.runtime import open_runtime
+from careline.core.web import service_app
+from fastapi import FastAPI
+
+log = logging.getLogger("careline.acd")
+
+
+def create_app(settings: AcdSettings | None = None) -> FastAPI:
+    settings = settings or AcdSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_runtime(app, settings, db=True, bus=True, esl=True) as rt:
+            events = app.state.metrics.counter("calls_total", "ACD call outcomes", ("outcome",))
+            distributor = Distributor(
+                EslSwitch(rt.esl, settings.agent_dial),
+                BusNotifier(rt.bus),
+                on_event=lambda name: events.labels(name).inc(),
+            )
+            await _load_config(distributor, rt.sessions)
+            ownership = CallOwnership(await rt.bus.kv(_bucket(subjects.KV_CALL_OWNER)))
+            handlers = AcdHandlers(distributor, rt.bus, ownership, rt.esl)
+            await handlers.start()
+            app.state.distributor = distributor
+            app.state.handlers = handlers
+            try:
+                yield
+            finally:
+                await distributor.drain()
+
+    app = service_app(settings, lifespan, title="careline ACD")
+    app.include_router(router)
+    return app
+
+
+def _bucket(name: str):
+    return next((b for b in subjects.BUCKETS if b.name == name), name)
+
+
+async def _load_config(distributor: Distributor, sessions) -> None:
+    async with sessions() as session:
+        queue = await stored.load_queue(session=session)
+        if queue is not None:
+            distributor.configure_queue(queue)
+        for row in await stored.list_agents(session=session):
+            distributor.put_agent(row.id, row.name, row.extension)

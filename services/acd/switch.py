@@ -1,0 +1,100 @@
+"""The distributor's :class:`SwitchPort` over ESL (design §2, §3).
+
+Everything here is a FreeSWITCH command, kept to those real FreeSWITCH 1.10+ has (fs-traces):
+- hold:      ``uuid_broadcast <caller> <moh> aleg`` — plays to the caller whatever runs (socket or park);
+- originate: ``bgapi originate {vars}user/<ext> &park()`` — slow, so never a blocking ``api`` (it would
+  hold back this link's events); the BACKGROUND_JOB body is ``+OK <uuid>`` or ``-ERR <CAUSE>``;
+- bridge:    ``uuid_break <caller>`` (stops the hold music; the queued ``park`` keeps the caller up) then
+  ``uuid_bridge <caller> <agent leg>``;
+- hang_up:   ``uuid_kill <uuid> <cause>`` (``-ERR No such channel!`` means it is already gone: success);
+- exists:    ``uuid_exists <uuid>`` → ``true`` / ``false``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from careline.acd.domain.routing import Offer, OriginateOutcome
+from careline.core.esl.errors import EslError
+
+log = logging.getLogger("careline.acd.switch")
+
+
+def _text(result: Any) -> str:
+    """The adapter returns the reply body; accept an event object too."""
+    if result is None:
+        return ""
+    body = getattr(result, "body", result)
+    return str(body or "").strip()
+
+
+def originate_command(offer: Offer, dial: str, caller_id_name: str = "careline") -> str:
+    call, agent = offer.call, offer.agent
+    variables = {
+        "origination_uuid": offer.leg_uuid,
+        "careline_call_id": call.call_uuid,
+        "careline_queue": offer.queue.name,
+        "careline_agent": agent.id,
+        "originate_timeout": str(offer.queue.no_answer_timeout_s),
+        "origination_caller_id_number": call.caller_number or "unknown",
+        "origination_caller_id_name": caller_id_name,
+        "ignore_early_media": "true",
+    }
+    prefix = ",".join(f"{k}={_safe(v)}" for k, v in variables.items())
+    return f"originate {{{prefix}}}{dial.format(extension=agent.extension)} &park()"
+
+
+def _safe(value: str) -> str:
+    # Channel-variable values in {…} cannot hold commas, braces or spaces unquoted.
+    return "".join(c for c in value if c not in ",{}' \t\r\n")
+
+
+class EslSwitch:
+    def __init__(self, esl, agent_dial: str = "user/{extension}") -> None:
+        self.esl = esl
+        self.agent_dial = agent_dial
+
+    async def _api(self, command: str) -> str:
+        try:
+            return _text(await self.esl.api(command))
+        except EslError as err:  # the adapter may raise on -ERR; the text is what matters
+            return f"-ERR {err}"
+
+    async def hold(self, call_uuid: str, music: str) -> bool:
+        reply = await self._api(f"uuid_broadcast {call_uuid} {music} aleg")
+        if reply.startswith("-ERR"):
+            log.info("hold music not started: %s", reply, extra={"call_uuid": call_uuid})
+            return await self.exists(call_uuid)
+        return True
+
+    async def originate_agent(self, offer: Offer) -> OriginateOutcome:
+        command = originate_command(offer, self.agent_dial)
+        try:
+            reply = _text(await self.esl.bgapi(command))
+        except EslError as err:
+            reply = f"-ERR {err}"
+        if reply.startswith("+OK"):
+            return OriginateOutcome(True)
+        cause = reply.removeprefix("-ERR").strip() or "UNKNOWN"
+        return OriginateOutcome(False, cause)
+
+    async def bridge(self, call_uuid: str, leg_uuid: str) -> bool:
+        await self._api(f"uuid_break {call_uuid}")
+        reply = await self._api(f"uuid_bridge {call_uuid} {leg_uuid}")
+        if not reply.startswith("+OK"):
+            log.warning("uuid_bridge failed: %s", reply, extra={"call_uuid": call_uuid})
+            return False
+        return True
+
+    async def hang_up(self, uuid: str, cause: str) -> None:
+        try:
+            await self._api(f"uuid_kill {uuid} {cause}")
+        except Exception:  # best effort: the resync or the hangup event settles it
+            log.warning("uuid_kill %s failed", uuid, exc_info=True)
+
+    async def exists(self, uuid: str) -> bool:
+        reply = await self._api(f"uuid_exists {uuid}")
+        if reply.startswith("-ERR"):
+            raise EslError(f"uuid_exists {uuid}: {reply}")  # unknown, not gone: keep the call
+        return reply == "true"
