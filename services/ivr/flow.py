@@ -16,13 +16,16 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from careline.core.log import call_context
+
+T = TypeVar("T")
 
 log = logging.getLogger("careline.ivr.flow")
 
@@ -45,6 +48,8 @@ class CallPort(Protocol):
     async def hangup(self, cause: str = "NORMAL_CLEARING") -> None: ...
 
     async def release(self) -> None: ...
+
+    async def wait_hangup(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -160,17 +165,20 @@ class IvrFlow:
     async def _menu(self, call: CallPort) -> MenuResult:
         cfg = self.config
         for attempt in range(cfg.retries + 1):
-            digits = await call.play_and_get_digits(
-                min_digits=1,
-                max_digits=1,
-                tries=1,
-                timeout_ms=cfg.timeout_ms,
-                digit_timeout_ms=cfg.digit_timeout_ms,
-                terminators="#",
-                prompt=cfg.main_menu,
-                invalid_prompt="silence_stream://250",
-                var_name=MENU_VAR,
-                regex="\\d",
+            digits = await _until_hangup(
+                call,
+                call.play_and_get_digits(
+                    min_digits=1,
+                    max_digits=1,
+                    tries=1,
+                    timeout_ms=cfg.timeout_ms,
+                    digit_timeout_ms=cfg.digit_timeout_ms,
+                    terminators="#",
+                    prompt=cfg.main_menu,
+                    invalid_prompt="silence_stream://250",
+                    var_name=MENU_VAR,
+                    regex="\\d",
+                ),
             )
             self._check(call)
             choice = digits or ""
@@ -206,7 +214,7 @@ class IvrFlow:
 
     async def _do(self, call: CallPort, app: str, arg: str | None = None) -> None:
         self._check(call)
-        await call.execute(app, arg)
+        await _until_hangup(call, call.execute(app, arg))
         self._check(call)
 
     @staticmethod
@@ -217,6 +225,26 @@ class IvrFlow:
     def _caller_left(self, call: CallPort) -> None:
         log.info("caller hung up in the IVR")
         self.count("calls", "caller_hung_up")
+
+
+async def _until_hangup(call: CallPort, operation: Awaitable[T]) -> T:
+    """Run ``operation`` unless the caller hangs up first.
+
+    An application's CHANNEL_EXECUTE_COMPLETE may never come once the channel is gone (and the socket
+    lingers for seconds after the hangup), so a hangup ends the wait at once.
+    """
+    work = asyncio.ensure_future(operation)
+    hangup = asyncio.ensure_future(call.wait_hangup())
+    try:
+        done, _ = await asyncio.wait({work, hangup}, return_when=asyncio.FIRST_COMPLETED)
+        if work in done:
+            return work.result()
+        raise CallerHungUp()
+    finally:
+        for task in (work, hangup):
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(work, hangup, return_exceptions=True)
 
 
 async def _quietly(awaitable) -> None:

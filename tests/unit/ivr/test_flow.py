@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from careline.ivr.flow import Caller, HandOver, HandOverReply, IvrFlow, MenuConfig
 
@@ -32,6 +34,10 @@ class FakeCall:
 
     async def release(self):
         self.released = True
+
+    async def wait_hangup(self):
+        while not self.hung_up:  # noqa: ASYNC110 - a fake: polling keeps it tiny
+            await asyncio.sleep(0.001)
 
 
 class FakeDirectory:
@@ -154,3 +160,16 @@ async def test_call_owned_elsewhere_is_left_alone():
     call = FakeCall(["0"])
     await flow.handle(call)
     assert call.apps == [] and call.released and ("calls", "not_owner") in counts
+
+
+async def test_hang_up_during_a_prompt_that_never_completes_ends_the_wait():
+    flow, counts = _flow()
+    call = FakeCall([])
+
+    async def stuck(**kwargs):  # no CHANNEL_EXECUTE_COMPLETE after the hangup
+        call.hung_up = True
+        await asyncio.Event().wait()
+
+    call.play_and_get_digits = stuck
+    await asyncio.wait_for(flow.handle(call), 2)
+    assert ("calls", "caller_hung_up") in counts and flow.acd.requests == []
