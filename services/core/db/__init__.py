@@ -6,6 +6,7 @@ Public surface:
     new_metadata() -> MetaData, sqlite_url(path) -> str, SQLITE_PRAGMAS
     await migrate(url, service, metadata=None, *, script_location=None, revision="head")
     migrate_sync(...same...), alembic_config(url, service, script_location=None)
+    await schema_diff(url, metadata) -> list  (empty when migrations match the models)
     processed_events_table(metadata), await claim_event(session, table, consumer, event_id)
 env.py helper: careline.core.db.alembic_env.run_migrations(metadata)
 """
@@ -18,7 +19,7 @@ from careline.core.db._engine import (
     session_factory,
     sqlite_url,
 )
-from careline.core.db._migrate import alembic_config, migrate, migrate_sync, service_migrations
+from careline.core.db._migrate import alembic_config, migrate, migrate_sync, schema_diff, service_migrations
 from careline.core.db.inbox import claim_event, processed_events_table
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "migrate_sync",
     "new_metadata",
     "processed_events_table",
+    "schema_diff",
     "service_migrations",
     "session_factory",
     "sqlite_url",

@@ -88,3 +88,30 @@ async def _create_all(url: str, metadata: MetaData) -> None:
             await conn.run_sync(metadata.create_all)
     finally:
         await engine.dispose()
+
+
+async def schema_diff(url: str, metadata: MetaData) -> list:
+    """Differences between the migrated database and the models (empty = migrations match models).
+
+    Services use it in a test so a model change without a migration fails CI.
+    """
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from careline.core.db._engine import make_engine
+    from sqlalchemy.pool import NullPool
+
+    def include_name(name: str | None, type_: str, _parent: object) -> bool:
+        return not (type_ == "table" and name is not None and name.startswith("alembic_version"))
+
+    def compare(connection) -> list:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
+        return compare_metadata(context, metadata)
+
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(compare)
+    finally:
+        await engine.dispose()

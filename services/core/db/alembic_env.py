@@ -6,13 +6,15 @@
     run_migrations(Base.metadata)
 
 Works with `careline.core.db.migrate(...)` and with the plain `alembic` command (give it
-`-x url=...` or set sqlalchemy.url). Online migrations use the async engine from make_engine, so
-SQLite gets the same pragmas as the service; SQLite uses batch mode for ALTERs it cannot do.
+`-x url=...` or set sqlalchemy.url; the version table is `alembic_version_<svc>`, <svc> from
+`-x service=...` or the folder holding migrations/). Online migrations use the async engine from
+make_engine, so SQLite gets the same pragmas as the service; SQLite uses batch mode for ALTERs.
 """
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from alembic import context
 from careline.core.db._engine import make_engine
@@ -23,10 +25,11 @@ from sqlalchemy.pool import NullPool
 
 def run_migrations(metadata: MetaData) -> None:
     config = context.config
-    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option("sqlalchemy.url")
+    x_args = context.get_x_argument(as_dictionary=True)
+    url = x_args.get("url") or config.get_main_option("sqlalchemy.url")
     if not url:
         raise RuntimeError("no database URL: set sqlalchemy.url or pass -x url=...")
-    service = config.get_main_option("careline_service") or ""
+    service = _service_name(x_args, config)
     options = {
         "target_metadata": metadata,
         "version_table": f"alembic_version_{service}" if service else "alembic_version",
@@ -39,6 +42,14 @@ def run_migrations(metadata: MetaData) -> None:
             context.run_migrations()
         return
     asyncio.run(_run_online(url, options))
+
+
+def _service_name(x_args: dict, config) -> str:
+    """-x service=..., else the name migrate() set, else the folder holding migrations/ (services/<svc>/)."""
+    explicit = x_args.get("service") or config.get_main_option("careline_service")
+    if explicit:
+        return explicit
+    return Path(config.get_main_option("script_location")).resolve().parent.name
 
 
 async def _run_online(url: str, options: dict) -> None:

@@ -132,3 +132,40 @@ async def test_sqlite_pragmas_are_set(tmp_path) -> None:
 def test_in_memory_sqlite_is_refused(url: str) -> None:
     with pytest.raises(ValueError, match="in-memory"):
         make_engine(url)
+
+
+async def test_migrations_match_models(db_url: str) -> None:
+    from careline.core.db import schema_diff
+
+    from tests.integration.core.example_svc.models import Base
+
+    await migrate(db_url, "example", script_location=EXAMPLE_MIGRATIONS)
+    assert await schema_diff(db_url, Base.metadata) == []
+
+
+async def test_schema_diff_sees_a_model_without_migration(db_url: str) -> None:
+    from careline.core.db import new_metadata, schema_diff
+    from sqlalchemy import Column, Integer, Table
+
+    await migrate(db_url, "example", script_location=EXAMPLE_MIGRATIONS)
+    extra = new_metadata()
+    Table("not_migrated", extra, Column("id", Integer, primary_key=True))
+    diff = await schema_diff(db_url, extra)
+    assert ("add_table", "not_migrated") in [(d[0], d[1].name) for d in diff if d[0] == "add_table"]
+
+
+def test_plain_alembic_command_runs_with_the_async_engine(tmp_path) -> None:
+    """`alembic upgrade head` / `current` from a shell work too (same version table as migrate())."""
+    import subprocess
+    import sys
+
+    from careline.core.db import sqlite_url
+
+    ini = tmp_path / "alembic.ini"
+    ini.write_text(f"[alembic]\nscript_location = {EXAMPLE_MIGRATIONS}\n")
+    url = sqlite_url(tmp_path / "cli.db")
+    root = Path(__file__).resolve().parents[3]
+    base = [sys.executable, "-m", "alembic", "-c", str(ini), "-x", f"url={url}", "-x", "service=example"]
+    subprocess.run([*base, "upgrade", "head"], check=True, cwd=root, capture_output=True)
+    current = subprocess.run([*base, "current"], check=True, cwd=root, capture_output=True, text=True)
+    assert "0001 (head)" in current.stdout
