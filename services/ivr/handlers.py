@@ -1,0 +1,115 @@
+"""The IVR's wires (design §1, §3, §4): FreeSWITCH's outbound socket in, NATS out.
+
+- outbound socket call → :meth:`IvrFlow.handle` (one session per call);
+- caller look-up → request ``careline.crm.caller.lookup`` (CallerLookupRequest/Reply), short timeout;
+- hand-over → request ``careline.acd.enqueue`` (EnqueueRequest/Reply);
+- ownership → KV bucket ``call_owner``: create ``ivr``; the ACD moves it to ``acd`` with a CAS.
+Every adapter turns failure into the flow's safe answer (unknown caller, not accepted), so a broken
+neighbour never leaves a caller in silence.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from careline import subjects
+from careline.core.bus import Bus, BusError, Conflict, new_meta
+from careline.ivr.flow import Caller, HandOver, HandOverReply
+from careline.v1.acd_pb2 import EnqueueReply, EnqueueRequest
+from careline.v1.crm_pb2 import CallerLookupReply, CallerLookupRequest
+
+log = logging.getLogger("careline.ivr.handlers")
+
+OWNER_IVR = b"ivr"
+
+
+class CrmDirectory:
+    def __init__(self, bus: Bus, timeout_s: float) -> None:
+        self.bus, self.timeout_s = bus, timeout_s
+
+    async def lookup(self, number: str) -> Caller:
+        if not number:
+            return Caller()
+        try:
+            reply = await self.bus.request(
+                subjects.CRM_CALLER_LOOKUP,
+                CallerLookupRequest(number=number),
+                reply_type=CallerLookupReply,
+                timeout=self.timeout_s,
+            )
+        except (BusError, TimeoutError, OSError) as err:
+            log.info("caller look-up unavailable (%s); caller treated as unknown", type(err).__name__)
+            return Caller()
+        except Exception:  # never block the call on the CRM
+            log.warning("caller look-up failed; caller treated as unknown", exc_info=True)
+            return Caller()
+        if not reply.found:
+            return Caller()
+        data = {
+            "patient_id": reply.patient_id,
+            "full_name": reply.full_name,
+            "card_number": reply.card_number,
+            "id_number_masked": reply.id_number_masked,
+            "vip_level": reply.vip_level,
+        }
+        return Caller(found=True, vip=reply.vip, data={k: v for k, v in data.items() if v})
+
+
+class AcdQueue:
+    def __init__(self, bus: Bus, timeout_s: float) -> None:
+        self.bus, self.timeout_s = bus, timeout_s
+
+    async def hand_over(self, request: HandOver) -> HandOverReply:
+        message = EnqueueRequest(
+            meta=new_meta(request.call_uuid, producer="ivr"),
+            call_uuid=request.call_uuid,
+            caller_number=request.caller_number,
+            queue=request.queue,
+            vip=request.vip,
+            call_data={**request.call_data, "ivr_reason": request.reason},
+        )
+        try:
+            reply = await self.bus.request(
+                subjects.ACD_ENQUEUE, message, reply_type=EnqueueReply, timeout=self.timeout_s
+            )
+        except (BusError, TimeoutError, OSError) as err:
+            log.warning("ACD did not answer the hand-over: %s", err)
+            return HandOverReply(False, "acd_unavailable")
+        return HandOverReply(reply.accepted, reply.reason, reply.position)
+
+
+class KvOwnership:
+    """``call_owner`` (design §3). Any failure here refuses the call to nobody: see :meth:`claim`."""
+
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+
+    async def _kv(self):
+        spec = next((b for b in subjects.BUCKETS if b.name == subjects.KV_CALL_OWNER), subjects.KV_CALL_OWNER)
+        return await self.bus.kv(spec)
+
+    async def claim(self, call_uuid: str) -> bool:
+        kv = await self._kv()
+        try:
+            await kv.create(call_uuid, OWNER_IVR)
+            return True
+        except Conflict:
+            entry = await kv.get(call_uuid)  # a re-delivered socket for a call we already own
+            return entry is not None and entry.value == OWNER_IVR
+
+    async def owner(self, call_uuid: str) -> str | None:
+        try:
+            entry = await (await self._kv()).get(call_uuid)
+        except Exception:
+            log.warning("ownership read failed", exc_info=True)
+            return None
+        return entry.value.decode() if entry and entry.value else None
+
+    async def forget(self, call_uuid: str) -> None:
+        kv = await self._kv()
+        entry = await kv.get(call_uuid)
+        if entry is not None and entry.value == OWNER_IVR:
+            try:
+                await kv.delete(call_uuid, revision=entry.revision)
+            except Conflict:
+                pass  # the ACD took it meanwhile: its to forget
