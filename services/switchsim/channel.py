@@ -1,0 +1,311 @@
+"""Channel model: states, caller profile, variables and the events a real call produces (design §7)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid as uuidlib
+from typing import TYPE_CHECKING
+
+from .events import make_event
+
+if TYPE_CHECKING:
+    from .core import Core
+
+STATE_NUMBERS = {
+    "CS_NEW": 0, "CS_INIT": 1, "CS_ROUTING": 2, "CS_SOFT_EXECUTE": 3, "CS_EXECUTE": 4,
+    "CS_EXCHANGE_MEDIA": 5, "CS_PARK": 6, "CS_CONSUME_MEDIA": 7, "CS_HIBERNATE": 8, "CS_RESET": 9,
+    "CS_HANGUP": 10, "CS_REPORTING": 11, "CS_DESTROY": 12, "CS_NONE": 13,
+}  # fmt: skip
+CALLSTATE_NUMBERS = {"DOWN": 0, "DIALING": 1, "RINGING": 2, "EARLY": 3, "ACTIVE": 4, "HELD": 5, "HANGUP": 7}
+Q850 = {
+    "NORMAL_CLEARING": 16, "USER_BUSY": 17, "NO_USER_RESPONSE": 18, "NO_ANSWER": 19, "CALL_REJECTED": 21,
+    "NO_ROUTE_DESTINATION": 3, "ORIGINATOR_CANCEL": 487, "USER_NOT_REGISTERED": 606,
+    "NORMAL_TEMPORARY_FAILURE": 41, "MANAGER_REQUEST": 16, "ALLOTTED_TIMEOUT": 602,
+    "SUBSCRIBER_ABSENT": 20, "LOSE_RACE": 502, "RECOVERY_ON_TIMER_EXPIRE": 102,
+}  # fmt: skip
+
+# Events that carry every channel variable (the rest carry only channel + caller headers).
+_FULL = {
+    "CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP",
+    "CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY", "CHANNEL_PARK", "CHANNEL_UNPARK", "CHANNEL_BRIDGE",
+    "CHANNEL_UNBRIDGE", "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_ORIGINATE", "CALL_UPDATE",
+    "PLAYBACK_START", "PLAYBACK_STOP", "RECORD_START", "RECORD_STOP", "CHANNEL_DATA", "CHANNEL_HOLD",
+    "CHANNEL_UNHOLD", "MEDIA_BUG_START", "MEDIA_BUG_STOP",
+}  # fmt: skip
+
+
+class Hangup(Exception):
+    """Raised inside an application when its channel is hung up."""
+
+
+class Channel:
+    def __init__(self, core: Core, name: str, direction: str, cid_num: str, cid_name: str | None = None,
+                 dest: str = "", context: str = "default", uuid: str | None = None, source: str = "mod_sofia",
+                 presence: bool = True):  # fmt: skip
+        self.core = core
+        self.uuid = uuid or str(uuidlib.uuid4())
+        self.name = name
+        self.direction = direction
+        self.cid_num, self.cid_name = cid_num, cid_name or cid_num
+        self.dest, self.context, self.source = dest, context, source
+        self.presence = presence
+        self.state, self.callstate, self.answer_state = "CS_NEW", "DOWN", "ringing"
+        self.profile = False  # caller profile headers appear from CS_INIT on
+        self.codec = False
+        self.vars: dict[str, str] = {"direction": direction, "uuid": self.uuid, "call_uuid": self.uuid,
+                                     "channel_name": name}  # fmt: skip
+        self.t_created = core.now()
+        self.t_answered = self.t_progress_media = self.t_hangup = self.t_bridged = 0.0
+        self.other: Channel | None = None  # bridged peer (Other-Leg-*)
+        self.loop_peer: Channel | None = None  # loopback -a/-b partner
+        self.hangup_cause: str | None = None
+        self.hungup = asyncio.Event()
+        self.wake = asyncio.Event()  # break / transfer / bridge: interrupts the current wait
+        self.dtmf: asyncio.Queue[str] = asyncio.Queue()
+        self.dtmf_mode = False  # an app consuming DTMF is running
+        self.broken = False
+        self.apps: list[tuple[str, str]] = []  # pending dialplan applications
+        self.transfer_to: tuple[str, str] | None = None
+        self.socket_link = None  # outbound ESL session controlling the call
+        self.linger_gate: asyncio.Future | None = None
+        self.recordings: dict[str, float] = {}
+        self.destroyed = asyncio.Event()
+        self.conference = None
+        self.bridged_to_history: list[str] = []
+        self.on_answer_hook = None
+        self.phone = None
+        self.talk_time = None
+
+    # ---------- headers ----------
+    def _times(self, prefix: str) -> list[tuple[str, str]]:
+        us = lambda t: str(int(t * 1_000_000)) if t else "0"  # noqa: E731
+        return [
+            (f"{prefix}-Profile-Created-Time", us(self.t_created)),
+            (f"{prefix}-Channel-Created-Time", us(self.t_created)),
+            (f"{prefix}-Channel-Answered-Time", us(self.t_answered)),
+            (f"{prefix}-Channel-Progress-Time", "0"),
+            (f"{prefix}-Channel-Progress-Media-Time", us(self.t_progress_media)),
+            (f"{prefix}-Channel-Hangup-Time", us(self.t_hangup)),
+            (f"{prefix}-Channel-Transfer-Time", "0"),
+            (f"{prefix}-Channel-Resurrect-Time", "0"),
+            (f"{prefix}-Channel-Bridged-Time", us(self.t_bridged)),
+            (f"{prefix}-Channel-Last-Hold", "0"),
+            (f"{prefix}-Channel-Hold-Accum", "0"),
+            (f"{prefix}-Screen-Bit", "true"),
+            (f"{prefix}-Privacy-Hide-Name", "false"),
+            (f"{prefix}-Privacy-Hide-Number", "false"),
+        ]
+
+    def profile_headers(self, prefix: str) -> list[tuple[str, str]]:
+        h = [
+            (f"{prefix}-Direction", self.direction),
+            (f"{prefix}-Logical-Direction", self.direction),
+            (f"{prefix}-Username", self.cid_num),
+            (f"{prefix}-Dialplan", "XML"),
+            (f"{prefix}-Caller-ID-Name", self.cid_name),
+            (f"{prefix}-Caller-ID-Number", self.cid_num),
+            (f"{prefix}-Orig-Caller-ID-Name", self.cid_name),
+            (f"{prefix}-Orig-Caller-ID-Number", self.cid_num),
+            (f"{prefix}-Network-Addr", "127.0.0.1"),
+            (f"{prefix}-ANI", self.cid_num),
+            (f"{prefix}-Destination-Number", self.dest),
+            (f"{prefix}-Unique-ID", self.uuid),
+            (f"{prefix}-Source", self.source),
+            (f"{prefix}-Context", self.context),
+            (f"{prefix}-Channel-Name", self.name),
+        ]
+        return h + ([(f"{prefix}-Profile-Index", "1")] if prefix == "Caller" else []) + self._times(prefix)
+
+    def headers(self, full: bool) -> list[tuple[str, str]]:
+        h = [
+            ("Channel-State", self.state),
+            ("Channel-Call-State", self.callstate),
+            ("Channel-State-Number", str(STATE_NUMBERS[self.state])),
+            ("Channel-Name", self.name),
+            ("Unique-ID", self.uuid),
+            ("Call-Direction", self.direction),
+            ("Presence-Call-Direction", self.direction),
+            ("Channel-HIT-Dialplan", "true" if self.direction == "inbound" else "false"),
+        ]
+        if self.presence and self.profile:
+            h.append(("Channel-Presence-ID", f"{self.cid_num}@127.0.0.1"))
+        h += [("Channel-Call-UUID", self.uuid), ("Answer-State", self.answer_state)]
+        if self.codec:
+            h += [("Channel-Read-Codec-Name", "PCMU"), ("Channel-Read-Codec-Rate", "8000"),
+                  ("Channel-Read-Codec-Bit-Rate", "64000"), ("Channel-Write-Codec-Name", "PCMU"),
+                  ("Channel-Write-Codec-Rate", "8000"), ("Channel-Write-Codec-Bit-Rate", "64000")]  # fmt: skip
+        if self.hangup_cause:
+            h.append(("Hangup-Cause", self.hangup_cause))
+        if self.profile:
+            h += self.profile_headers("Caller")
+        if self.other is not None:
+            h += [("Other-Type", "originatee" if self.direction == "inbound" else "originator")]
+            h += self.other.profile_headers("Other-Leg")
+        if full:
+            h += [(f"variable_{k}", v) for k, v in self.vars.items() if not k.startswith("_")]
+        return h
+
+    def fire(self, name: str, pre=(), post=(), full: bool | None = None, body: str = "", subclass=None):
+        full = name in _FULL if full is None else full
+        ev = make_event(name, list(pre) + self.headers(full) + list(post), body, subclass)
+        self.core.fire(ev)
+        return ev
+
+    # ---------- state machine ----------
+    def set_state(self, state: str) -> None:
+        self.state = state
+        if state == "CS_INIT":
+            self.profile = True
+        self.fire("CHANNEL_STATE")
+
+    def set_callstate(self, cs: str) -> None:
+        old, self.callstate = self.callstate, cs
+        pre = [
+            ("Original-Channel-Call-State", old),
+            ("Channel-Call-State-Number", str(CALLSTATE_NUMBERS[cs])),
+        ]
+        self.fire("CHANNEL_CALLSTATE", pre=pre)
+
+    def presence_in(self) -> None:
+        if self.presence:
+            self.fire("PRESENCE_IN")
+
+    def pre_answer(self) -> None:
+        if self.answer_state in ("early", "answered", "hangup"):
+            return
+        self.codec = True
+        self.t_progress_media = self.core.now()
+        self.answer_state = "early"
+        self.vars["progress_media_epoch"] = str(int(self.t_progress_media))
+        self.fire("CHANNEL_PROGRESS_MEDIA")
+        self.set_callstate("EARLY")
+
+    def mark_answered(self) -> None:
+        """Answer (inbound: after early media; outbound legs go straight from RINGING/DOWN)."""
+        if self.answer_state in ("answered", "hangup"):
+            return
+        if self.direction == "inbound":
+            self.pre_answer()
+        self.codec = True
+        self.t_answered = self.core.now()
+        self.answer_state = "answered"
+        self.vars["answer_epoch"] = str(int(self.t_answered))
+        self.fire("CHANNEL_ANSWER")
+        if self.direction == "inbound":
+            self.presence_in()
+        self.set_callstate("ACTIVE")
+        self.core.on_answer(self)
+
+    @property
+    def alive(self) -> bool:
+        return not self.hungup.is_set()
+
+    def hangup(self, cause: str = "NORMAL_CLEARING") -> bool:
+        """First half of a hangup (CHANNEL_HANGUP); the session task finishes the teardown."""
+        if self.hungup.is_set():
+            return False
+        self.hangup_cause = cause
+        self.answer_state = "hangup"
+        self.t_hangup = self.core.now()
+        self.vars["hangup_cause"] = cause
+        self.vars["hangup_cause_q850"] = str(Q850.get(cause, 16))
+        self.fire("CHANNEL_HANGUP")
+        self.hungup.set()
+        self.wake.set()
+        self.core.on_hangup(self)
+        return True
+
+    def cdr_vars(self) -> None:
+        now = self.core.now()
+        start = self.t_created
+        ans = self.t_answered
+        v = self.vars
+        v["start_epoch"], v["start_uepoch"] = str(int(start)), str(int(start * 1e6))
+        v["answer_epoch"], v["answer_uepoch"] = str(int(ans)), str(int(ans * 1e6))
+        v["bridge_epoch"] = str(int(self.t_bridged))
+        v["end_epoch"], v["end_uepoch"] = str(int(now)), str(int(now * 1e6))
+        v["start_stamp"] = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(start))
+        v["end_stamp"] = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
+        v["caller_id"] = f'"{self.cid_name}" <{self.cid_num}>'
+        v["duration"] = str(int(now - start))
+        v["billsec"] = str(int(now - ans)) if ans else "0"
+        v["answersec"] = str(int(ans - start)) if ans else "0"
+        v["waitsec"] = str(int((self.t_bridged or now) - start)) if self.t_bridged else "0"
+        v["mduration"] = str(int((now - start) * 1000))
+        v["billmsec"] = str(int((now - ans) * 1000)) if ans else "0"
+        v["answermsec"] = str(int((ans - start) * 1000)) if ans else "0"
+        v["waitmsec"] = str(int((self.t_bridged - start) * 1000)) if self.t_bridged else "0"
+        v["progress_mediasec"] = str(int(self.t_progress_media - start)) if self.t_progress_media else "0"
+
+    async def teardown(self) -> None:
+        """Second half: CS_HANGUP … CS_DESTROY (held back by an outbound socket's linger)."""
+        if self.other is not None and self.vars.get("_bridged") == "1":
+            peer = self.other
+            self.vars.pop("_bridged", None)
+            peer.vars.pop("_bridged", None)
+            self.fire(
+                "CHANNEL_UNBRIDGE", pre=[("Bridge-A-Unique-ID", self.uuid), ("Bridge-B-Unique-ID", peer.uuid)]
+            )
+            if peer.alive:
+                peer.hangup(
+                    self.hangup_cause if self.hangup_cause != "NORMAL_CLEARING" else "NORMAL_CLEARING"
+                )
+        self.set_state("CS_HANGUP")
+        self.set_callstate("HANGUP")
+        self.presence_in()
+        self.set_state("CS_REPORTING")
+        self.cdr_vars()
+        self.fire("CHANNEL_HANGUP_COMPLETE", pre=[("Hangup-Cause", self.hangup_cause or "NORMAL_CLEARING")])
+        if self.socket_link is not None:
+            await self.socket_link.channel_hung_up(self)
+        self.fire("CHANNEL_DESTROY")
+        self.set_state("CS_DESTROY")
+        self.core.remove(self)
+        self.destroyed.set()
+
+    # ---------- waiting ----------
+    async def wait(self, seconds: float | None, dtmf: bool = False) -> str:
+        """Sleep in simulated seconds; returns 'timeout', 'hangup', 'break' or 'dtmf'."""
+        if not self.alive:
+            return "hangup"
+        if self.broken:
+            return "break"
+        self.wake.clear()
+        waits = [asyncio.ensure_future(self.wake.wait())]
+        if dtmf:
+            waits.append(asyncio.ensure_future(self.dtmf_ready()))
+        timeout = None if seconds is None else max(0.0, seconds) * self.core.time_scale
+        done, pending = await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        for p in pending:
+            p.cancel()
+        if not self.alive:
+            return "hangup"
+        if self.broken:
+            return "break"
+        if self.wake.is_set():
+            return "break"
+        if done:
+            return "dtmf"
+        return "timeout"
+
+    async def wait_passive(self, seconds: float) -> None:
+        """Sleep without touching the channel's wake-up flags (caller scripts, talk timers)."""
+        try:
+            await asyncio.wait_for(self.hungup.wait(), max(0.0, seconds) * self.core.time_scale)
+        except asyncio.TimeoutError:
+            pass
+
+    async def dtmf_ready(self) -> None:
+        while self.dtmf.empty():
+            await asyncio.sleep(0.001)
+
+    def send_dtmf(self, digits: str, source: str = "UNKNOWN") -> None:
+        """Deliver digits as DTMF events (loopback: to the partner leg, as the real switch does)."""
+        target = self.loop_peer or self
+        for d in digits:
+            if d in "0123456789*#ABCDabcd":
+                target.fire(
+                    "DTMF", post=[("DTMF-Digit", d), ("DTMF-Duration", "2000"), ("DTMF-Source", source)]
+                )
+                target.dtmf.put_nowait(d)

@@ -1,0 +1,125 @@
+"""mod_conference subset: members, conference::maintenance events, list/play/kick/mute/hup (design §7)."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+
+from .apps import playback_seconds
+
+SUB = "conference::maintenance"
+
+
+class Conference:
+    def __init__(self, core, name: str, profile: str):
+        self.core, self.name, self.profile = core, name, profile
+        self.uuid = str(uuidlib.uuid4())
+        self.members: dict[int, object] = {}
+        self.flags: dict[int, set[str]] = {}
+        self.next_id = 1
+        self.floor: int | None = None
+
+    def headers(self, action: str, extra=()) -> list[tuple[str, str]]:
+        return [("Conference-Name", self.name), ("Conference-Domain", "default"),
+                ("Conference-Size", str(len(self.members))), ("Conference-Ghosts", "0"),
+                ("Conference-Profile-Name", self.profile), ("Conference-Unique-ID", self.uuid),
+                ("Action", action)] + list(extra)  # fmt: skip
+
+    def fire(self, action: str, extra=()) -> None:
+        self.core.fire_custom(SUB, self.headers(action, extra))
+
+    def fire_member(self, ch, mid: int, action: str) -> None:
+        flags = self.flags.get(mid, set())
+        extra = [("Hear", "true"), ("See", "true"), ("Speak", "true" if "mute" not in flags else "false"),
+                 ("Talking", "false"), ("Mute-Detect", "false"), ("Member-ID", str(mid)),
+                 ("Member-Type", "member"), ("Member-Ghost", "false"), ("Energy-Level", "100"),
+                 ("Current-Energy", "0"), ("Action", action)]  # fmt: skip
+        pre = self.headers(action)[:-1]
+        ch.fire("CUSTOM", pre=pre, post=extra, full=True, subclass=SUB)
+
+    async def play(self, path: str) -> None:
+        self.fire("play-file", [("File", path), ("Async", "false")])
+        await self.core.sleep(playback_seconds(next(iter(self.members.values()), None) or _Dummy(self.core), path)
+                              or 1.0)  # fmt: skip
+        self.fire("play-file-done", [("File", path)])
+
+    def list_text(self) -> str:
+        lines = []
+        for mid in sorted(self.members, reverse=True):
+            ch = self.members[mid]
+            fl = "hear|speak" if "mute" not in self.flags[mid] else "hear"
+            lines.append(f"{mid};{ch.name};{ch.uuid};{ch.cid_name};{ch.cid_num};{fl};0;0;100\n")
+        return "".join(lines)
+
+
+class _Dummy:
+    def __init__(self, core):
+        self.core = core
+
+
+async def join_conference(ch, arg: str) -> None:
+    core = ch.core
+    name, _, profile = arg.partition("@")
+    name = name.strip()
+    conf = core.conferences.get(name)
+    if conf is None:
+        conf = core.conferences[name] = Conference(core, name, profile.split("+")[0] or "default")
+        conf.fire("conference-create")
+    mid = conf.next_id
+    conf.next_id += 1
+    conf.members[mid] = ch
+    conf.flags[mid] = set()
+    ch.conference = (conf, mid)
+    conf.fire_member(ch, mid, "add-member")
+    if conf.floor is None:
+        conf.floor = mid
+        conf.fire_member(ch, mid, "floor-change")
+    while ch.alive and ch.vars.get("_conf_kick") is None:
+        await ch.wait(None)
+    del conf.members[mid]
+    conf.flags.pop(mid, None)
+    ch.conference = None
+    if conf.floor == mid:
+        conf.floor = next(iter(conf.members), None)
+        conf.fire("floor-change", [("Old-ID", str(mid)), ("New-ID", str(conf.floor or "none"))])
+    conf.fire_member(ch, mid, "del-member")
+    if not conf.members:
+        core.conferences.pop(name, None)
+        conf.fire("conference-destroy")
+
+
+async def conference_api(core, args: str) -> str:
+    parts = args.split()
+    if len(parts) < 2:
+        return "-ERR Conference not found\n"
+    conf = core.conferences.get(parts[0])
+    if conf is None:
+        return f"-ERR Conference {parts[0]} not found\n"
+    cmd, rest = parts[1], parts[2:]
+    if cmd == "list":
+        return conf.list_text()
+    if cmd == "play" and rest:
+        core.spawn(conf.play(rest[0]))
+        return f"+OK (play) Playing file {rest[0]}\n"
+    if cmd in ("kick", "hup", "mute", "unmute") and rest:
+        ids = list(conf.members) if rest[0] == "all" else [int(rest[0])] if rest[0].isdigit() else []
+        out = []
+        for mid in ids:
+            ch = conf.members.get(mid)
+            if ch is None:
+                continue
+            if cmd in ("kick", "hup"):
+                ch.hangup("NORMAL_CLEARING") if cmd == "hup" else _kick(ch)
+            elif cmd == "mute":
+                conf.flags[mid].add("mute")
+                conf.fire_member(ch, mid, "mute-member")
+            else:
+                conf.flags[mid].discard("mute")
+                conf.fire_member(ch, mid, "unmute-member")
+            out.append(f"+OK {cmd} {mid}\n")
+        return "".join(out) or "-ERR Member not found\n"
+    return f"-ERR Unknown conference command {cmd}\n"
+
+
+def _kick(ch) -> None:
+    ch.vars["_conf_kick"] = "1"
+    ch.wake.set()

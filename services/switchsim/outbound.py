@@ -1,0 +1,185 @@
+"""Outbound ESL: the `socket` application dials the controlling server (design §2, §7, trace g)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid as uuidlib
+
+from . import wire
+from .apps import execute
+from .esl import Link
+from .events import core_headers
+
+
+class OutboundLink(Link):
+    def __init__(self, core, reader, writer, ch):
+        super().__init__(core, reader, writer)
+        self.ch = ch
+        self.linger: float | None = None  # None: no linger; -1: until exit
+        self.exit_requested = asyncio.Event()
+        self.injected: asyncio.Queue = asyncio.Queue()
+        self.running = 0
+        self.reader_task: asyncio.Task | None = None
+        self.kick = asyncio.Event()
+
+    def inject(self, app: str, arg: str, app_uuid: str | None = None) -> None:
+        self.injected.put_nowait((app, arg, app_uuid))
+        self.kick.set()
+
+    def release_for_transfer(self) -> None:
+        self.ch.vars["_socket_release"] = "1"
+        self.kick.set()
+
+    async def serve(self) -> None:
+        try:
+            while not self.closed:
+                cmd = await wire.read_command(self.reader)
+                if cmd is None:
+                    break
+                word, _, rest = cmd.line.partition(" ")
+                word = word.lower()
+                if word == "connect":
+                    headers = core_headers("CHANNEL_DATA") + self.ch.headers(True)
+                    block = wire.plain_headers(headers)[:-1]
+                    tail = "Content-Type: command/reply\nReply-Text: %2BOK%0A\nSocket-Mode: async\nControl: full\n\n"
+                    await self.send((block + tail).encode())
+                elif word == "myevents":
+                    words = rest.split()
+                    fmt = "json" if "json" in words else "plain"
+                    self.fmt = fmt
+                    self.my_uuid = self.ch.uuid
+                    self.core.listeners.add(self)
+                    await self.send(wire.command_reply("+OK Events Enabled"))
+                elif word == "linger":
+                    n = rest.strip()
+                    if n.isdigit():
+                        self.linger = float(n)
+                        await self.send(wire.command_reply(f"+OK will linger {n} seconds"))
+                    else:
+                        self.linger = -1
+                        await self.send(wire.command_reply("+OK will linger"))
+                elif word == "nolinger":
+                    self.linger = None
+                    await self.send(wire.command_reply("+OK will not linger"))
+                elif word == "sendmsg":
+                    target = self.core.get(rest.strip()) if rest.strip() else self.ch
+                    if target is None:
+                        await self.send(wire.command_reply(f"-ERR invalid session id [{rest.strip()}]"))
+                        continue
+                    await self.send(wire.command_reply("+OK"))
+                    handle_sendmsg(target, cmd)
+                elif word == "exit":
+                    await self.flush_events()
+                    await self.send(wire.command_reply("+OK bye"))
+                    await self.final_notice()
+                    self.exit_requested.set()
+                    break
+                elif word == "api":
+                    await self.cmd_api(rest)
+                elif word == "bgapi":
+                    await self.cmd_bgapi(rest, cmd)
+                elif word == "event":
+                    await self.cmd_event(rest)
+                elif word == "filter":
+                    await self.cmd_filter(rest)
+                elif word == "nixevent":
+                    await self.cmd_nixevent(rest)
+                elif word == "noevents":
+                    await self.cmd_noevents()
+                elif word == "divert_events":
+                    await self.send(wire.command_reply("+OK"))
+                elif word == "resume":
+                    await self.send(wire.command_reply("+OK"))
+                else:
+                    await self.send(wire.command_reply("-ERR command not found"))
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self.exit_requested.set()
+            await self.close()
+
+    async def final_notice(self) -> None:
+        extra = [("Controlled-Session-UUID", self.ch.uuid), ("Content-Disposition", "disconnect")]
+        await self.send(wire.disconnect_notice(extra))
+
+    async def channel_hung_up(self, ch) -> None:
+        """Called after CHANNEL_HANGUP_COMPLETE: linger notice, or final notice and close."""
+        if self.closed:
+            return
+        await self.flush_events()
+        if self.linger is None:
+            await self.final_notice()
+            await self.close()
+            return
+        extra = [("Controlled-Session-UUID", ch.uuid), ("Content-Disposition", "linger"),
+                 ("Channel-Name", ch.name), ("Linger-Time", str(int(self.linger)))]  # fmt: skip
+        await self.send(wire.disconnect_notice(extra, body=""))
+        if self.linger < 0:
+            await self.exit_requested.wait()
+        else:
+            try:
+                await asyncio.wait_for(self.exit_requested.wait(), (self.linger + 1) * self.core.time_scale)
+            except asyncio.TimeoutError:
+                await self.final_notice()
+                await self.close()
+
+
+def handle_sendmsg(ch, cmd) -> None:
+    """call-command execute|hangup|unicast|nomedia (execute args in header or text/plain body)."""
+    what = (cmd.header("call-command") or "").lower()
+    if what == "hangup":
+        ch.hangup(cmd.header("hangup-cause") or "NORMAL_CLEARING")
+        return
+    if what != "execute":
+        return
+    app = cmd.header("execute-app-name") or ""
+    arg = cmd.header("execute-app-arg")
+    if arg is None and cmd.body:
+        arg = cmd.body
+    app_uuid = cmd.header("Event-UUID") or str(uuidlib.uuid4())
+    loops = int(cmd.header("loops") or 1)
+    link = ch.socket_link
+    for _ in range(max(1, loops)):
+        if link is not None and ch.vars.get("_socket_parked") == "1":
+            link.inject(app, arg or "", app_uuid)
+        else:
+            ch.apps.insert(0, (app, arg or ""))
+            ch.broken = True
+            ch.wake.set()
+
+
+async def run_socket_app(ch, arg: str):
+    core = ch.core
+    target = arg.split()[0] if arg else ""
+    host, _, port = target.rpartition(":")
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host or "127.0.0.1", int(port)), 5)
+    except (OSError, ValueError, asyncio.TimeoutError):
+        return None  # unreachable: the dialplan goes on with its fallback actions
+    link = OutboundLink(core, reader, writer, ch)
+    ch.socket_link = link
+    ch.vars["socket_host"] = host
+    link.reader_task = core.spawn(link.serve())
+    ch.vars["_socket_parked"] = "1"
+    ch.fire("CHANNEL_PARK")
+    nested: list[asyncio.Task] = []
+    while ch.alive and ch.vars.get("_socket_release") is None:
+        while not link.injected.empty():
+            app, a, app_uuid = link.injected.get_nowait()
+            # A second execute while one is running starts at once (nested), as observed on 1.11.2.
+            nested.append(core.spawn(execute(ch, app, a, app_uuid)))
+            await asyncio.sleep(0)
+        nested = [t for t in nested if not t.done()]
+        link.kick.clear()
+        if link.injected.empty():
+            waits = [asyncio.ensure_future(link.kick.wait()), asyncio.ensure_future(ch.hungup.wait())]
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for w in waits:
+                w.cancel()
+    ch.vars.pop("_socket_parked", None)
+    ch.vars.pop("_socket_release", None)
+    for t in nested:
+        if not t.done():
+            await t
+    ch.fire("CHANNEL_UNPARK")
+    return None
