@@ -1,0 +1,85 @@
+"""CDR HTTP API under /v1 (R-CDR1): search, one leg, CSV export. Thin over :mod:`careline.cdr.domain`."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from careline.cdr import domain
+from careline.cdr.schemas import CSV_COLUMNS, CdrOut, CdrPageOut
+
+router = APIRouter(prefix="/v1", tags=["cdr"])
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.runtime.sessions() as session:
+        yield session
+
+
+def _query(
+    start_from: Annotated[
+        dt.datetime | None,
+        Query(alias="from", description="legs that started at or after (ISO 8601; naive = UTC)"),
+    ] = None,
+    start_to: Annotated[dt.datetime | None, Query(alias="to", description="legs that started before")] = None,
+    number: Annotated[str | None, Query(description="caller or destination number")] = None,
+    queue: str | None = None,
+    agent: str | None = None,
+    call_id: Annotated[str | None, Query(description="every leg of one call")] = None,
+) -> domain.CdrQuery:
+    return domain.CdrQuery(start_from, start_to, number, queue, agent, call_id)
+
+
+Session = Annotated[AsyncSession, Depends(_session)]
+Filters = Annotated[domain.CdrQuery, Depends(_query)]
+
+
+@router.get("/cdrs", response_model=CdrPageOut)
+async def list_cdrs(
+    session: Session,
+    filters: Filters,
+    limit: Annotated[int, Query(ge=1, le=domain.MAX_LIMIT)] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CdrPageOut:
+    page = await domain.list_cdrs(filters, session=session, limit=limit, cursor=cursor, offset=offset)
+    return CdrPageOut(
+        items=[CdrOut.of(row) for row in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get("/cdrs.csv", response_class=StreamingResponse)
+async def export_cdrs(request: Request, filters: Filters) -> StreamingResponse:
+    """Every matching leg, newest first, streamed as CSV with a header row."""
+    sessions = request.app.state.runtime.sessions
+
+    async def lines() -> AsyncIterator[str]:
+        yield _csv_line(CSV_COLUMNS)
+        async for row in domain.iter_cdrs(filters, sessions=sessions):
+            out = CdrOut.of(row).model_dump(mode="json")
+            yield _csv_line(["" if out[c] is None else out[c] for c in CSV_COLUMNS])
+
+    headers = {"Content-Disposition": 'attachment; filename="cdrs.csv"'}
+    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.get("/cdrs/{uuid}", response_model=CdrOut)
+async def get_cdr(uuid: str, session: Session) -> CdrOut:
+    return CdrOut.of(await domain.get_cdr(uuid, session=session))
+
+
+def _csv_line(values) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    return buffer.getvalue()
