@@ -121,8 +121,8 @@ class Switch:
 
     # ---------- calls ----------
     async def place_call(self, caller_number: str, destination: str, script: CallerScript | None = None,
-                         name: str | None = None) -> str:  # fmt: skip
-        ch = self.core.new_inbound(caller_number, destination, name=name)
+                         name: str | None = None, uuid: str | None = None) -> str:  # fmt: skip
+        ch = self.core.new_inbound(caller_number, destination, name=name, uuid=uuid)
         rec = self.calls.get(ch.uuid)
         if rec is None:
             rec = self.calls[ch.uuid] = CallRecord(ch.uuid, caller_number, destination)

@@ -1,0 +1,115 @@
+"""Raw-socket ESL client and trace comparison helpers for the conformance tests (design §7)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.parse
+from pathlib import Path
+
+TRACES = Path("/work/shared/fs-traces")
+# Events the simulator does not reproduce one-for-one (media/codec bookkeeping, presence, timers).
+IGNORED = {"CODEC", "PRESENCE_IN", "CHANNEL_UUID", "HEARTBEAT", "RE_SCHEDULE", "MEDIA_BUG_START", "MEDIA_BUG_STOP"}
+KEYS = ["Event-Subclass", "Channel-State", "Channel-Call-State", "Answer-State", "Call-Direction",
+        "Application", "Application-Data", "Hangup-Cause", "DTMF-Digit", "Action", "Job-UUID",
+        "variable_pagd_digits", "Other-Leg-Unique-ID"]  # fmt: skip
+
+
+def load(name: str) -> list[dict]:
+    return [json.loads(line) for line in (TRACES / f"{name}.jsonl").open()]
+
+
+def parse_frame(data: str) -> tuple[dict[str, str], str]:
+    head, _, body = data.partition("\n\n")
+    h = {}
+    for line in head.split("\n"):
+        if ": " in line:
+            k, v = line.split(": ", 1)
+            h[k] = v
+    return h, body
+
+
+def event_of(data: str) -> dict | None:
+    h, body = parse_frame(data)
+    if h.get("Content-Type") == "text/event-plain":
+        eh, eb = parse_frame(body)
+        ev = {k: urllib.parse.unquote(v) for k, v in eh.items()}
+        ev["_body"] = eb
+        return ev
+    if h.get("Content-Type") == "text/event-json":
+        return json.loads(body)
+    return None
+
+
+def split_frames(stream: bytes) -> list[str]:
+    frames, buf = [], stream
+    while buf:
+        end = buf.find(b"\n\n")
+        if end < 0:
+            break
+        head = buf[:end].decode()
+        h, _ = parse_frame(head + "\n\n")
+        n = int(h.get("Content-Length", 0))
+        frames.append(buf[: end + 2 + n].decode())
+        buf = buf[end + 2 + n :]
+    return frames
+
+
+def replies(frames: list[str]) -> list[tuple[str, str, str]]:
+    """Non-event frames: (Content-Type, Reply-Text, body) in order."""
+    out = []
+    for f in frames:
+        if event_of(f) is None:
+            h, body = parse_frame(f)
+            out.append((h.get("Content-Type", ""), h.get("Reply-Text", ""), body))
+    return out
+
+
+def per_channel(frames: list[str], keep=None) -> dict[str, list[tuple]]:
+    """Event key tuples grouped by Unique-ID (global events under '-')."""
+    out: dict[str, list[tuple]] = {}
+    for f in frames:
+        ev = event_of(f)
+        if ev is None or ev["Event-Name"] in IGNORED:
+            continue
+        if keep is not None and not keep(ev):
+            continue
+        key = (ev["Event-Name"],) + tuple((k, ev[k]) for k in KEYS if k in ev)
+        out.setdefault(ev.get("Unique-ID", "-"), []).append(key)
+    return out
+
+
+class Client:
+    def __init__(self, reader, writer):
+        self.reader, self.writer = reader, writer
+        self.data = b""
+        self.task = asyncio.ensure_future(self._read())
+
+    @classmethod
+    async def connect(cls, port: int) -> Client:
+        r, w = await asyncio.open_connection("127.0.0.1", port)
+        return cls(r, w)
+
+    async def _read(self):
+        while True:
+            chunk = await self.reader.read(65536)
+            if not chunk:
+                return
+            self.data += chunk
+
+    def send(self, text: str) -> None:
+        self.writer.write(text.encode())
+
+    async def wait_for(self, predicate, timeout: float = 5.0) -> None:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while not predicate(split_frames(self.data)):
+            if loop.time() > end:
+                raise AssertionError("timed out waiting for frames")
+            await asyncio.sleep(0.01)
+
+    async def closed(self, timeout: float = 5.0) -> None:
+        await asyncio.wait_for(self.task, timeout)
+
+    def frames(self) -> list[str]:
+        return split_frames(self.data)
