@@ -79,6 +79,15 @@ def per_channel(frames: list[str], keep=None) -> dict[str, list[tuple]]:
     return out
 
 
+def channel_names(frames: list[str]) -> dict[str, str]:
+    names = {}
+    for f in frames:
+        ev = event_of(f)
+        if ev and ev.get("Unique-ID") and ev.get("Channel-Name"):
+            names.setdefault(ev["Unique-ID"], ev["Channel-Name"])
+    return names
+
+
 class Client:
     def __init__(self, reader, writer):
         self.reader, self.writer = reader, writer
