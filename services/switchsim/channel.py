@@ -185,8 +185,8 @@ class Channel:
         """Answer (inbound: after early media; outbound legs go straight from RINGING/DOWN)."""
         if self.answer_state in ("answered", "hangup"):
             return
-        if self.direction == "inbound":
-            self.pre_answer()
+        if self.direction == "inbound" and self.source == "mod_sofia":
+            self.pre_answer()  # SIP answers through early media; loopback legs go RINGING → ACTIVE
         self.codec = True
         self.t_answered = self.core.now()
         self.answer_state = "answered"
@@ -293,7 +293,7 @@ class Channel:
         """Sleep without touching the channel's wake-up flags (caller scripts, talk timers)."""
         try:
             await asyncio.wait_for(self.hungup.wait(), max(0.0, seconds) * self.core.time_scale)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     async def dtmf_ready(self) -> None:

@@ -101,7 +101,7 @@ class Link:
         self.queue.put_nowait(None)
         try:
             await asyncio.wait_for(self.pump, 1.0)
-        except (asyncio.TimeoutError, Exception):
+        except (TimeoutError, Exception):
             self.pump.cancel()
         try:
             self.writer.close()

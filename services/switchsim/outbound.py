@@ -119,7 +119,7 @@ class OutboundLink(Link):
         else:
             try:
                 await asyncio.wait_for(self.exit_requested.wait(), (self.linger + 1) * self.core.time_scale)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 await self.final_notice()
                 await self.close()
 
@@ -154,7 +154,7 @@ async def run_socket_app(ch, arg: str):
     host, _, port = target.rpartition(":")
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host or "127.0.0.1", int(port)), 5)
-    except (OSError, ValueError, asyncio.TimeoutError):
+    except (TimeoutError, OSError, ValueError):
         return None  # unreachable: the dialplan goes on with its fallback actions
     link = OutboundLink(core, reader, writer, ch)
     ch.socket_link = link

@@ -157,7 +157,7 @@ class Switch:
         try:
             await asyncio.wait_for(fut, timeout * self.config.time_scale)
             return True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
 
     # ---------- observations ----------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from careline.switchsim import TRACE_DIALPLAN, CallerScript, PhoneBehaviour, Switch, SwitchConfig
 
 from .trace_replay import Client, channel_names, event_of, load, per_channel, replies
@@ -20,7 +19,11 @@ def _calls(name):
     for f in load(name):
         if f["dir"] == "recv" and not f.get("eof"):
             ev = event_of(f["data"])
-            if ev and ev.get("Call-Direction") == "inbound" and ev.get("Channel-Name", "").startswith("sofia/"):
+            if (
+                ev
+                and ev.get("Call-Direction") == "inbound"
+                and ev.get("Channel-Name", "").startswith("sofia/")
+            ):
                 seen.setdefault(ev["Channel-Name"], (ev["Unique-ID"], f["t"]))
     return seen
 
@@ -62,7 +65,9 @@ def _is_subsequence(small, big) -> bool:
 def _assert_same(name, trace_frames, sim_frames):
     exp_r, got_r = replies(trace_frames), replies(sim_frames)
     # show channels / conference list bodies differ in timestamps: compare their first line / line count.
-    norm = lambda rs: [(c, t, b if not b.startswith(("uuid,", "1;", "2;")) else b.count("\n")) for c, t, b in rs]  # noqa: E731
+    norm = lambda rs: [
+        (c, t, b if not b.startswith(("uuid,", "1;", "2;")) else b.count("\n")) for c, t, b in rs
+    ]  # noqa: E731
     assert norm(got_r) == norm(exp_r)
     exp, got = per_channel(trace_frames), per_channel(sim_frames)
     for uuid, seq in exp.items():
@@ -112,7 +117,9 @@ async def test_inbound_trace(name, fmt):
                 t0 = loop.time() - f["t"] * SCALE
                 subscribed.set()
         await client.closed()
-        _assert_same(name, [f["data"] for f in trace if f["dir"] == "recv" and not f.get("eof")], client.frames())
+        _assert_same(
+            name, [f["data"] for f in trace if f["dir"] == "recv" and not f.get("eof")], client.frames()
+        )
     finally:
         await sw.stop()
 
@@ -137,9 +144,7 @@ async def test_outbound_socket_g(fmt):
     sends = [f["data"] for f in trace if f["dir"] == "send"]
     expected = [f["data"] for f in trace if f["dir"] == "recv" and not f.get("eof")]
     (chan, (uuid, _)), *_ = [
-        (e.get("Channel-Name"), (e.get("Unique-ID"), 0))
-        for e in [event_of(x) for x in expected[1:]]
-        if e
+        (e.get("Channel-Name"), (e.get("Unique-ID"), 0)) for e in [event_of(x) for x in expected[1:]] if e
     ][:1] or [(None, (None, 0))]
     got: list[bytes] = []
     done = asyncio.Event()
@@ -164,7 +169,9 @@ async def test_outbound_socket_g(fmt):
 
     srv = await asyncio.start_server(server, "127.0.0.1", 0)
     port = srv.sockets[0].getsockname()[1]
-    plan = [(p, a) for p, a in TRACE_DIALPLAN if p != "9110"] + [("9110", [("socket", f"127.0.0.1:{port} async full")])]
+    plan = [(p, a) for p, a in TRACE_DIALPLAN if p != "9110"] + [
+        ("9110", [("socket", f"127.0.0.1:{port} async full")])
+    ]
     sw = Switch(SwitchConfig(esl_port=0, time_scale=SCALE, dialplan=plan))
     await sw.start()
     sw_uuid = [""]
@@ -176,7 +183,9 @@ async def test_outbound_socket_g(fmt):
         frames = split_frames(got[0].split(b"\n\n", 1)[1]) if got else []
         connect_reply = got[0].split(b"\n\n", 1)[0].decode()
         assert connect_reply.startswith("Event-Name: CHANNEL_DATA\n")
-        assert connect_reply.endswith("Content-Type: command/reply\nReply-Text: %2BOK%0A\nSocket-Mode: async\nControl: full")
+        assert connect_reply.endswith(
+            "Content-Type: command/reply\nReply-Text: %2BOK%0A\nSocket-Mode: async\nControl: full"
+        )
         _assert_same("g", expected[1:], frames)
     finally:
         await sw.stop()

@@ -9,7 +9,15 @@ from pathlib import Path
 
 TRACES = Path("/work/shared/fs-traces")
 # Events the simulator does not reproduce one-for-one (media/codec bookkeeping, presence, timers).
-IGNORED = {"CODEC", "PRESENCE_IN", "CHANNEL_UUID", "HEARTBEAT", "RE_SCHEDULE", "MEDIA_BUG_START", "MEDIA_BUG_STOP"}
+IGNORED = {
+    "CODEC",
+    "PRESENCE_IN",
+    "CHANNEL_UUID",
+    "HEARTBEAT",
+    "RE_SCHEDULE",
+    "MEDIA_BUG_START",
+    "MEDIA_BUG_STOP",
+}
 KEYS = ["Event-Subclass", "Channel-State", "Channel-Call-State", "Answer-State", "Call-Direction",
         "Application", "Application-Data", "Hangup-Cause", "DTMF-Digit", "Action", "Job-UUID",
         "variable_pagd_digits", "Other-Leg-Unique-ID"]  # fmt: skip
