@@ -197,6 +197,10 @@ def test_ivr_exposes_the_outbound_socket_and_drains_before_stopping(docs):
     grace = ivr["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
     assert grace == 3600 and timeout < grace
     assert "lifecycle" not in container(by_kind(docs, "Deployment")["careline-acd"])
+    env = env_of(ivr)  # careline.ivr.settings: listen for FreeSWITCH on all interfaces, drain on SIGTERM
+    assert env["CARELINE_IVR_SOCKET_HOST"]["value"] == "0.0.0.0"
+    assert env["CARELINE_IVR_SOCKET_PORT"]["value"] == "8084"
+    assert env["CARELINE_IVR_DRAIN_TIMEOUT_S"]["value"] == str(timeout)
 
 
 def test_termination_grace_period_is_configurable():
