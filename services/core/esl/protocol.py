@@ -139,7 +139,9 @@ class FrameParser:
         """End of stream: it must fall between frames (defect 1: a cut body is an error, not a spin)."""
         if self._pending is not None or self._buf.strip(b"\n"):
             missing = self._pending[2] - len(self._buf) if self._pending else None
-            raise FrameError(f"stream ended inside a frame ({len(self._buf)} bytes buffered, missing={missing})")
+            raise FrameError(
+                f"stream ended inside a frame ({len(self._buf)} bytes buffered, missing={missing})"
+            )
 
 
 class LazyHeaders(Mapping[str, str]):

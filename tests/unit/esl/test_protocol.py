@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from careline.core.esl.protocol import (
     FrameError,
     FrameParser,
@@ -91,7 +90,9 @@ def test_outbound_connect_reply_without_content_length(fmt):
 def test_percent_0a_cannot_inject_a_header():
     """Defect 6: split lines before URL-decoding."""
     body = b"Event-Name: CHANNEL_ANSWER\nvariable_x: a%0AEvent-Name%3A%20INJECTED\n\n"
-    frame = FrameParser().feed(b"Content-Length: %d\nContent-Type: text/event-plain\n\n" % len(body) + body)[0]
+    frame = FrameParser().feed(b"Content-Length: %d\nContent-Type: text/event-plain\n\n" % len(body) + body)[
+        0
+    ]
     event = event_from_frame(frame)
     assert event.name == "CHANNEL_ANSWER"
     assert event["variable_x"] == "a\nEvent-Name: INJECTED"
