@@ -32,10 +32,11 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
                 BusNotifier(rt.bus),
                 on_event=lambda name: events.labels(name).inc(),
             )
+            handlers = AcdHandlers(distributor, rt.bus, None, rt.esl)
+            handlers.subscribe_esl()  # before any await (see AcdHandlers.subscribe_esl)
             await _load_config(distributor, rt.sessions)
-            ownership = CallOwnership(await rt.bus.kv(_bucket(subjects.KV_CALL_OWNER)))
-            handlers = AcdHandlers(distributor, rt.bus, ownership, rt.esl)
-            await handlers.start()
+            handlers.ownership = CallOwnership(await rt.bus.kv(_bucket(subjects.KV_CALL_OWNER)))
+            await handlers.serve_bus()
             app.state.distributor = distributor
             app.state.handlers = handlers
             try:

@@ -56,17 +56,21 @@ class CallOwnership:
 
 
 class AcdHandlers:
-    def __init__(self, distributor: Distributor, bus: Bus, ownership: CallOwnership, esl=None) -> None:
+    def __init__(self, distributor: Distributor, bus: Bus, ownership: CallOwnership | None, esl=None) -> None:
         self.distributor = distributor
         self.bus = bus
         self.ownership = ownership
         self.esl = esl
 
-    async def start(self) -> None:
-        await self.bus.serve(subjects.ACD_ENQUEUE, self.enqueue, request_type=EnqueueRequest)
+    def subscribe_esl(self) -> None:
+        """Synchronous, and called before the lifespan's first await: the ESL adapter only replays
+        subscriptions made before its links finish opening (or after they are up)."""
         if self.esl is not None:
             self.esl.subscribe(list(HANGUP_EVENTS), self.on_channel_event)
             self.esl.on_reconnect(self.resync)
+
+    async def serve_bus(self) -> None:
+        await self.bus.serve(subjects.ACD_ENQUEUE, self.enqueue, request_type=EnqueueRequest)
 
     async def enqueue(self, request: EnqueueRequest) -> EnqueueReply:
         with call_context(request.call_uuid):

@@ -174,7 +174,7 @@ class IvrFlow:
                     timeout_ms=cfg.timeout_ms,
                     digit_timeout_ms=cfg.digit_timeout_ms,
                     terminators="#",
-                    prompt=cfg.main_menu,
+                    prompt=pagd_file(cfg.main_menu),
                     invalid_prompt="silence_stream://250",
                     var_name=MENU_VAR,
                     regex="\\d",
@@ -225,6 +225,12 @@ class IvrFlow:
     def _caller_left(self, call: CallPort) -> None:
         log.info("caller hung up in the IVR")
         self.count("calls", "caller_hung_up")
+
+
+def pagd_file(path: str) -> str:
+    """play_and_get_digits splits its argument on spaces; FreeSWITCH keeps a single-quoted part whole
+    (switch_separate_string), so a ``say:`` prompt with spaces is quoted."""
+    return f"'{path}'" if any(c.isspace() for c in path) else path
 
 
 async def _until_hangup(call: CallPort, operation: Awaitable[T]) -> T:

@@ -173,3 +173,10 @@ async def test_hang_up_during_a_prompt_that_never_completes_ends_the_wait():
     call.play_and_get_digits = stuck
     await asyncio.wait_for(flow.handle(call), 2)
     assert ("calls", "caller_hung_up") in counts and flow.acd.requests == []
+
+
+def test_prompt_with_spaces_is_quoted_for_play_and_get_digits():
+    from careline.ivr.flow import pagd_file
+
+    assert pagd_file("say:Press 0 for an operator") == "'say:Press 0 for an operator'"
+    assert pagd_file("/srv/sounds/menu.wav") == "/srv/sounds/menu.wav"
