@@ -199,6 +199,7 @@ class EslClient:
             return await asyncio.wait_for(future, timeout + 2.0)
         except TimeoutError as exc:
             if isinstance(exc, EslTimeout):
+                self._on_link_lost(link, str(exc))  # the hub killed the link: say so now
                 raise
             raise EslTimeout(f"hub did not answer {text[:40]!r}") from exc
 
