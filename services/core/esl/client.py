@@ -190,7 +190,7 @@ class EslClient:
         self._reconnect_callbacks.append(callback)
 
     # -- commands -----------------------------------------------------------------------------------
-    async def _send(self, link: InboundLink | None, text: str, timeout: float | None) -> EslEvent:
+    async def _send(self, link: InboundLink | None, text: str, timeout: float | None) -> EslEvent:  # noqa: ASYNC109
         if link is None or not self.connected or self._hub is None:
             raise EslNotConnected(f"esl node {self.node} not connected")
         timeout = self.command_timeout if timeout is None else timeout
@@ -203,12 +203,12 @@ class EslClient:
                 raise
             raise EslTimeout(f"hub did not answer {text[:40]!r}") from exc
 
-    async def api(self, cmd: str, *, timeout: float | None = None) -> str:
+    async def api(self, cmd: str, *, timeout: float | None = None) -> str:  # noqa: ASYNC109
         """``api cmd``: the api/response body as FreeSWITCH sent it (``-ERR …`` included)."""
         reply = await self._send(self._cmd, f"api {cmd}", timeout)
         return reply.body or ""
 
-    async def bgapi(self, cmd: str, *, timeout: float | None = None) -> str:
+    async def bgapi(self, cmd: str, *, timeout: float | None = None) -> str:  # noqa: ASYNC109
         """``bgapi cmd`` with a client-chosen Job-UUID; returns the BACKGROUND_JOB body."""
         job_uuid = str(uuid.uuid4())
         future = asyncio.get_running_loop().create_future()
@@ -242,7 +242,7 @@ class EslClient:
         *,
         filters: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
-        """Handle ``events`` with ``handler``; FreeSWITCH-side ``event``/``filter`` lines, replayed on reconnect.
+        """Handle ``events``; sets FreeSWITCH-side ``event``/``filter`` lines, replayed on reconnect.
 
         Filters are FreeSWITCH's: per link, OR'ed across every subscription of this client.
         """

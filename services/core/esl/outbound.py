@@ -1,4 +1,4 @@
-"""OutboundServer / OutboundCall: FreeSWITCH's ``socket host:port async full`` driven from asyncio (design §2).
+"""FreeSWITCH `socket host:port async full` (outbound mode) driven from asyncio (design §2).
 
 The listening socket is a gevent StreamServer in the hub thread: accept is event-driven (greenswitch
 polled it every 100 ms, defect 10). Per call the hub sends ``connect``, ``myevents <fmt>`` and
@@ -77,19 +77,19 @@ class OutboundCall:
             self._waiters.append((name, predicate, future))
         return future
 
-    async def wait_event(self, name: str, predicate=None, timeout: float | None = None) -> EslEvent:
+    async def wait_event(self, name: str, predicate=None, timeout: float | None = None) -> EslEvent:  # noqa: ASYNC109
         future = self._waiter(name, predicate)
         try:
             return await asyncio.wait_for(future, timeout)
         except TimeoutError as exc:
             raise EslTimeout(f"no {name} in {timeout}s") from exc
 
-    async def wait_hangup(self, timeout: float | None = None) -> None:
+    async def wait_hangup(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
         if not self.hung_up:
             await self.wait_event("CHANNEL_HANGUP", timeout=timeout)
 
     # -- commands -------------------------------------------------------------------------------------
-    async def _send_raw(self, raw: bytes, timeout: float | None = None) -> EslEvent:
+    async def _send_raw(self, raw: bytes, timeout: float | None = None) -> EslEvent:  # noqa: ASYNC109
         if self.disconnected or self.released:
             raise EslNotConnected("outbound socket closed")
         server = self._server
@@ -97,7 +97,12 @@ class OutboundCall:
         return reply
 
     async def execute(
-        self, app: str, arg: str | None = None, *, wait: bool = True, timeout: float | None = None
+        self,
+        app: str,
+        arg: str | None = None,
+        *,
+        wait: bool = True,
+        timeout: float | None = None,  # noqa: ASYNC109
     ) -> EslEvent | None:
         """``sendmsg execute`` with an Event-UUID; ``wait`` returns the matching CHANNEL_EXECUTE_COMPLETE."""
         event_uuid = str(uuid.uuid4())

@@ -1,4 +1,4 @@
-"""Scenarios for greenswitch defects 1–11 (design §2), each run against plain greenswitch 0.0.19 or the adapter.
+"""Scenarios for greenswitch defects 1–11 (design §2), run on plain greenswitch 0.0.19 or the adapter.
 
 Run as ``python -m tests.unit.esl.defects <n> <greenswitch|adapter>``: exit status 0 means the correct
 behaviour was seen. Each runs in its own process so a frozen hub (defect 1) or a send that never
@@ -252,7 +252,7 @@ async def run_adapter(n: int) -> None:
             except EslTimeout:
                 pass
             async with asyncio.timeout(5):
-                while client.generation < 2 or not client.connected:
+                while client.generation < 2 or not client.connected:  # noqa: ASYNC110
                     await asyncio.sleep(0.02)
             assert await client.api("fast") == "fast\n"
         elif n in (4, 5):
@@ -267,7 +267,7 @@ async def run_adapter(n: int) -> None:
             assert await client.bgapi("nosuchcommand") == JOB_BODY
         elif n == 8:
             async with asyncio.timeout(10):
-                while len(got) < FLOOD:
+                while len(got) < FLOOD:  # noqa: ASYNC110
                     await asyncio.sleep(0.01)
             assert marks[1] < FLOOD // 2, f"timer starved until {marks[1]} of {FLOOD} events"
         elif n == 11:
