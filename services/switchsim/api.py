@@ -131,6 +131,8 @@ async def api_uuid_bridge(core, a):
     if x is None or y is None:
         return "-ERR Invalid uuid\n" if x is None else f"-ERR no such channel {parts[1]}\n"
     x.vars["_uuid_bridge_role"] = "a"
+    # The real switch swaps caller profiles at once: UNPARK already carries Other-Leg-* (trace e).
+    x.other, y.other = y, x
     core.interrupt_with(x, "uuid_bridge", y.uuid)
     core.interrupt_with(y, "uuid_bridge", x.uuid)
     return f"+OK {y.uuid}\n"

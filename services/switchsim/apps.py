@@ -18,6 +18,10 @@ async def execute(ch: Channel, app: str, arg: str, app_uuid: str | None = None, 
     ch.vars["current_application_data"] = arg
     ch.vars["current_application"] = app
     data = [("Application-Data", arg)] if arg else []
+    if app == "uuid_bridge":
+        # uuid_bridge runs from CS_SOFT_EXECUTE: the state walk precedes its CHANNEL_EXECUTE (trace e).
+        for st in ("CS_HIBERNATE", "CS_RESET", "CS_SOFT_EXECUTE"):
+            ch.set_state(st)
     ch.fire("CHANNEL_EXECUTE", post=[("Application", app)] + data + [("Application-UUID", app_uuid)])
     fn = APPS.get(app)
     resp = "_none_"
@@ -217,17 +221,27 @@ async def app_bridge(ch: Channel, arg: str):
 
 
 async def app_uuid_bridge(ch: Channel, arg: str):
-    """Second half of api uuid_bridge, run by each leg after its parked app returned."""
+    """Second half of api uuid_bridge, run by each leg after its parked app returned.
+
+    Both legs walk to CS_SOFT_EXECUTE and announce uuid_bridge first; only then does the A leg
+    bridge (CHANNEL_BRIDGE on A, CS_EXCHANGE_MEDIA on B, CALL_UPDATE on both), as in trace e.
+    """
+    import asyncio
+
     from .originate import bridge_legs
 
+    ch.uuid_bridge_ready.set()
     peer = ch.core.get(arg)
     if peer is None:
         return None
-    for st in ("CS_HIBERNATE", "CS_RESET", "CS_SOFT_EXECUTE"):
-        ch.set_state(st)
-    if ch.vars.get("_uuid_bridge_role") == "a":
-        ch.vars.pop("_uuid_bridge_role", None)
-        bridge_legs(ch, peer, a_state=None)
+    if ch.vars.pop("_uuid_bridge_role", None) == "a":
+        ready = asyncio.ensure_future(peer.uuid_bridge_ready.wait())
+        gone = asyncio.ensure_future(ch.hungup.wait())
+        await asyncio.wait([ready, gone], return_when=asyncio.FIRST_COMPLETED)
+        ready.cancel()
+        gone.cancel()
+        if ch.alive and peer.alive:
+            bridge_legs(ch, peer, a_state=None)
     await ch.hungup.wait()
 
 

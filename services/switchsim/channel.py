@@ -74,6 +74,7 @@ class Channel:
         self.conference = None
         self.bridged_to_history: list[str] = []
         self.on_answer_hook = None
+        self.uuid_bridge_ready = asyncio.Event()  # this leg announced uuid_bridge (see apps.app_uuid_bridge)
         self.phone = None
         self.talk_time = None
 
