@@ -1,9 +1,9 @@
 """The one console command, ``careline`` (design §1): one image, the command picks what runs.
 
-    careline serve <service>       run a service's HTTP API (and its bus/ESL work) under uvicorn
-    careline sim [...]             run the FreeSWITCH simulator
-    careline demo [--calls N] [--duration S]
-    careline db upgrade <service>  apply a service's migrations to its configured database
+careline serve <service>       run a service's HTTP API (and its bus/ESL work) under uvicorn
+careline sim [...]             run the FreeSWITCH simulator
+careline demo [--calls N] [--duration S]
+careline db upgrade <service>  apply a service's migrations to its configured database
 """
 
 from __future__ import annotations

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from careline.acd import schemas
 from careline.acd.domain import config as stored
 from careline.acd.domain.agents import Agent
 from careline.acd.domain.queue import QueueConfig
 from careline.acd.domain.routing import Distributor
-from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 router = APIRouter(prefix="/v1", tags=["acd"])
 

@@ -6,6 +6,8 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from fastapi import FastAPI
+
 from careline import subjects
 from careline.acd.api import router
 from careline.acd.domain import config as stored
@@ -15,7 +17,6 @@ from careline.acd.settings import AcdSettings
 from careline.acd.switch import EslSwitch
 from careline.core.runtime import open_runtime
 from careline.core.web import service_app
-from fastapi import FastAPI
 
 log = logging.getLogger("careline.acd")
 

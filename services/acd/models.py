@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from careline.core.db import new_metadata
 from sqlalchemy import DateTime, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from careline.core.db import new_metadata
 
 
 class Base(DeclarativeBase):

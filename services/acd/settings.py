@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from careline.core.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from careline.core.settings import ServiceSettings
 
 
 class AcdSettings(ServiceSettings):

@@ -63,7 +63,9 @@ def setup_logging(service: str, level: str = "INFO", json_lines: bool = True) ->
     if json_lines:
         handler.setFormatter(JsonFormatter(service))
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(call_uuid)s] %(message)s"))
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(call_uuid)s] %(message)s")
+        )
     handler.addFilter(_CallUuidFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -9,13 +9,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from fastapi import FastAPI
+
 from careline.core.esl import OutboundServer
 from careline.core.runtime import open_runtime
 from careline.core.web import add_readiness_check, service_app
+from careline.ivr import api
 from careline.ivr.flow import IvrFlow, MenuConfig
 from careline.ivr.handlers import AcdQueue, CrmDirectory, KvOwnership
 from careline.ivr.settings import IvrSettings
-from fastapi import FastAPI
 
 log = logging.getLogger("careline.ivr")
 
@@ -65,7 +67,9 @@ def create_app(settings: IvrSettings | None = None) -> FastAPI:
                 settings.socket_host, settings.socket_port, flow.handle, linger=settings.socket_linger_s
             )
             listening = False
+            app.state.draining = False
             add_readiness_check(app, "socket", lambda: listening)
+            add_readiness_check(app, "not_draining", lambda: not app.state.draining)
             app.state.socket_port = await server.start()
             listening = True
             app.state.flow, app.state.socket_server = flow, server
@@ -76,4 +80,6 @@ def create_app(settings: IvrSettings | None = None) -> FastAPI:
                 log.info("stopping: draining %d calls", server.active_calls)
                 await server.stop(settings.drain_timeout_s)
 
-    return service_app(settings, lifespan, title="careline IVR")
+    app = service_app(settings, lifespan, title="careline IVR")
+    app.include_router(api.router)
+    return app

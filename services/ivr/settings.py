@@ -6,8 +6,9 @@ Prompts are file paths FreeSWITCH can play (``/srv/sounds/menu.wav``, ``local_st
 
 from __future__ import annotations
 
-from careline.core.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from careline.core.settings import ServiceSettings
 
 
 class IvrSettings(ServiceSettings):

@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 import pytest
+
 from careline.switchsim import CallerScript, PhoneBehaviour, Switch, SwitchConfig
 
 S = CallerScript

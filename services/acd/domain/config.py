@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from careline.acd.domain.errors import AgentNotFound
 from careline.acd.domain.queue import QueueConfig
 from careline.acd.models import AgentRow, QueueRow
 from careline.core.web import Conflict
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def list_agents(*, session: AsyncSession) -> list[AgentRow]:

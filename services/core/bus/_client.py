@@ -18,16 +18,17 @@ from typing import Any, TypeVar
 
 import nats
 import nats.errors
-from careline.core.bus._consume import Consumer, Handler
-from careline.core.bus._envelope import HEADER_ERROR, HEADER_MSG_ID, event_id_of
-from careline.core.bus._errors import NoResponders, RemoteError
-from careline.core.bus._kv import BucketSpec, Kv, open_bucket
-from careline.core.bus._streams import StreamSpec, ensure_stream
 from google.protobuf.message import Message
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.js.api import PubAck
+
+from careline.core.bus._consume import Consumer, Handler
+from careline.core.bus._envelope import HEADER_ERROR, HEADER_MSG_ID, event_id_of
+from careline.core.bus._errors import NoResponders, RemoteError
+from careline.core.bus._kv import BucketSpec, Kv, open_bucket
+from careline.core.bus._streams import StreamSpec, ensure_stream
 
 log = logging.getLogger(__name__)
 

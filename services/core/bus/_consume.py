@@ -20,12 +20,13 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 import nats.errors
-from careline.core.bus._envelope import HEADER_MSG_ID
-from careline.core.bus._errors import AlreadyProcessed
 from google.protobuf.message import DecodeError, Message
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from careline.core.bus._envelope import HEADER_MSG_ID
+from careline.core.bus._errors import AlreadyProcessed
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 
+from google.protobuf.message import Message
+
 from careline.core.ids import uuid7
 from careline.v1.common_pb2 import EventMeta
-from google.protobuf.message import Message
 
 HEADER_MSG_ID = "Nats-Msg-Id"
 HEADER_ERROR = "Careline-Error"

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from careline.core.bus._errors import Conflict
 from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig, StorageType
 from nats.js.errors import APIError, BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
+
+from careline.core.bus._errors import Conflict
 
 # JSStreamWrongLastSequenceErr(ConstantErr): the expected-last-subject-sequence check failed.
 _WRONG_LAST_SEQUENCE = (10071, 10164)

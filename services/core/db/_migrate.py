@@ -79,8 +79,9 @@ async def migrate(
 
 
 async def _create_all(url: str, metadata: MetaData) -> None:
-    from careline.core.db._engine import make_engine
     from sqlalchemy.pool import NullPool
+
+    from careline.core.db._engine import make_engine
 
     engine = make_engine(url, poolclass=NullPool)
     try:
@@ -97,8 +98,9 @@ async def schema_diff(url: str, metadata: MetaData) -> list:
     """
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from careline.core.db._engine import make_engine
     from sqlalchemy.pool import NullPool
+
+    from careline.core.db._engine import make_engine
 
     def include_name(name: str | None, type_: str, _parent: object) -> bool:
         return not (type_ == "table" and name is not None and name.startswith("alembic_version"))

@@ -17,10 +17,11 @@ import asyncio
 from pathlib import Path
 
 from alembic import context
-from careline.core.db._engine import make_engine
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
+
+from careline.core.db._engine import make_engine
 
 
 def run_migrations(metadata: MetaData) -> None:

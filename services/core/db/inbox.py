@@ -16,9 +16,10 @@ and redelivered, and the claim then raises AlreadyProcessed (acked as success).
 
 from __future__ import annotations
 
-from careline.core.bus import AlreadyProcessed
 from sqlalchemy import Column, DateTime, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from careline.core.bus import AlreadyProcessed
 
 TABLE_NAME = "processed_events"
 

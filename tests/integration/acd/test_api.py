@@ -6,6 +6,7 @@ import secrets
 
 import httpx
 import pytest
+
 from careline import subjects
 from careline.acd.app import create_app
 from careline.acd.settings import AcdSettings

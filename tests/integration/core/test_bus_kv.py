@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 
 import pytest
+
 from careline.core.bus import Bus, Conflict
 from careline.core.ids import uuid7
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+
 from careline import subjects
 from careline.core.bus import AlreadyProcessed, Bus, NoResponders, RemoteError, StreamSpec, new_meta
 from careline.core.ids import uuid7

@@ -6,10 +6,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from careline.core.bus import AlreadyProcessed
-from careline.core.db import claim_event, make_engine, migrate, session_factory
 from sqlalchemy import func, inspect, select, text
 
+from careline.core.bus import AlreadyProcessed
+from careline.core.db import claim_event, make_engine, migrate, session_factory
 from tests.integration.core.example_svc.models import Ticket, TicketComment, processed_events
 
 EXAMPLE_MIGRATIONS = Path(__file__).parent / "example_svc" / "migrations"
@@ -136,7 +136,6 @@ def test_in_memory_sqlite_is_refused(url: str) -> None:
 
 async def test_migrations_match_models(db_url: str) -> None:
     from careline.core.db import schema_diff
-
     from tests.integration.core.example_svc.models import Base
 
     await migrate(db_url, "example", script_location=EXAMPLE_MIGRATIONS)
@@ -144,8 +143,9 @@ async def test_migrations_match_models(db_url: str) -> None:
 
 
 async def test_schema_diff_sees_a_model_without_migration(db_url: str) -> None:
-    from careline.core.db import new_metadata, schema_diff
     from sqlalchemy import Column, Integer, Table
+
+    from careline.core.db import new_metadata, schema_diff
 
     await migrate(db_url, "example", script_location=EXAMPLE_MIGRATIONS)
     extra = new_metadata()

@@ -1,6 +1,7 @@
 """The agent state machine (R-ACD6)."""
 
 import pytest
+
 from careline.acd.domain.agents import NO_ANSWER, Agent, AgentState
 from careline.acd.domain.errors import BadAgentTransition
 

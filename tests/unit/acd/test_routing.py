@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+
 from careline.acd.domain.agents import NO_ANSWER, AgentState
 from careline.acd.domain.queue import QueueConfig, WaitingCall
 from careline.acd.domain.routing import Distributor, OriginateOutcome

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from careline import subjects
 from careline.v1 import acd_pb2, call_pb2, cdr_pb2, common_pb2, crm_pb2, ledger_pb2
 

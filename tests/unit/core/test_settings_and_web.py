@@ -1,4 +1,4 @@
-"""The service shell: settings refuse default secrets outside dev, probes, metrics, error shape (design §1, §6)."""
+"""The service shell: default secrets refused outside dev, probes, metrics, errors (design §1, §6)."""
 
 from __future__ import annotations
 

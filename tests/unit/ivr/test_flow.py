@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+
 from careline.ivr.flow import Caller, HandOver, HandOverReply, IvrFlow, MenuConfig
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from careline.core.db import new_metadata, processed_events_table
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from careline.core.db import new_metadata, processed_events_table
 
 
 class Base(DeclarativeBase):
