@@ -5,7 +5,7 @@ greenswitch 0.0.19 are replaced in ``link``; the wire format is parsed in ``prot
 """
 
 from .client import EslClient
-from .errors import EslError, EslNotConnected, EslTimeout
+from .errors import EslCallHungUp, EslError, EslNotConnected, EslTimeout
 from .outbound import OutboundCall, OutboundServer
 from .protocol import EslEvent
 
@@ -15,6 +15,7 @@ __all__ = [
     "OutboundServer",
     "OutboundCall",
     "EslError",
+    "EslCallHungUp",
     "EslNotConnected",
     "EslTimeout",
 ]

@@ -78,6 +78,8 @@ class EslClient:
         self._subs: list[tuple[frozenset[str], EventHandler]] = []
         self._names: list[str] = []
         self._filters: list[tuple[str, str]] = []
+        self._evt_names: set[str] = set()  # sent on the current event link
+        self._evt_filters: set[tuple[str, str]] = set()
         self._reconnect_callbacks: list[Callable[[EslClient], Awaitable[None]]] = []
         self._jobs: dict[str, asyncio.Future] = {}
         self._tasks: set[asyncio.Task] = set()
@@ -158,13 +160,30 @@ class EslClient:
         cmd = await self._hub.call(poster, InboundLink, *args)
         evt = await self._hub.call(poster, InboundLink, *args)
         self._cmd, self._evt = cmd, evt
+        self._evt_names, self._evt_filters = set(), set()  # nothing applied on the new event link yet
         for link in (cmd, evt):
             link.on_lost.append(lambda reason, link=link: poster.post(self._on_link_lost, link, reason))
         cmd.register_handle("BACKGROUND_JOB", lambda event: poster.post(self._on_job, event))
         evt.register_handle("*", lambda event: poster.post(self._dispatch, event))
-        setup = subscription_commands(self._names, self._filters)
         await self._hub.call(poster, _open_link, cmd, ["event plain BACKGROUND_JOB"])
-        await self._hub.call(poster, _open_link, evt, setup)
+        await self._hub.call(poster, _open_link, evt, self._unapplied_setup())
+        # subscribe() calls made while the lines above were in flight are not sent by subscribe()
+        # (not connected yet): send them here until nothing is missing. No await separates the last
+        # empty check from ``connected = True`` in the supervisor, so nothing falls in between.
+        while lines := self._unapplied_setup():
+            await self._hub.call(poster, _send_lines, evt, lines)
+
+    def _unapplied_setup(self) -> list[str]:
+        """Setup lines for what the subscriptions want and the current event link has not been sent.
+
+        ``_names``/``_filters`` are the single source of truth; ``_evt_names``/``_evt_filters`` record
+        what was sent on this link (marked before sending, so nothing is ever sent twice on a link).
+        """
+        names = [n for n in self._names if n not in self._evt_names]
+        filters = [f for f in self._filters if f not in self._evt_filters]
+        self._evt_names.update(names)
+        self._evt_filters.update(filters)
+        return subscription_commands(names, filters)
 
     async def _stop_links(self) -> None:
         links = [link for link in (self._cmd, self._evt) if link is not None]
@@ -253,12 +272,12 @@ class EslClient:
         self._subs.append((keys, handler))
         self._names += [k for k in keys if k not in self._names]
         self._filters += [f for f in new_filters if f not in self._filters]
+        # Connected: send what this link lacks now. Opening: _open_links sends it before connecting.
+        # Down: the next connect replays everything.
         if self.connected and self._evt is not None:
-            lines = subscription_commands(keys, new_filters)
-            lines = [line for line in lines if line != "nixevent API"] + (
-                ["nixevent API"] if "ALL" in keys else []
-            )
-            self._spawn(self._send_setup(self._evt, lines))
+            lines = self._unapplied_setup()
+            if lines:
+                self._spawn(self._send_setup(self._evt, lines))
 
     async def _send_setup(self, link: InboundLink, lines: list[str]) -> None:
         for line in lines:
@@ -301,6 +320,11 @@ class EslClient:
 def _open_link(link: InboundLink, setup: list[str]) -> None:
     """Hub side: connect, authenticate, send the setup lines (any -ERR fails the attempt)."""
     link.connect()
+    _send_lines(link, setup)
+
+
+def _send_lines(link: InboundLink, setup: list[str]) -> None:
+    """Hub side: send setup lines in order; a refused line (except ``nixevent``) fails the attempt."""
     for line in setup:
         reply = link.send(line)
         if reply.is_error and not line.startswith("nixevent"):

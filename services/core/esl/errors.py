@@ -15,3 +15,11 @@ class EslNotConnected(EslError, NotConnectedError):
 
 class EslTimeout(EslError, TimeoutError):
     """No reply in time. The link was killed (reply order is lost) and will reconnect."""
+
+
+class EslCallHungUp(EslError):
+    """The outbound call hung up while (or before) we waited: the awaited event will never come.
+
+    Raised by ``OutboundCall.execute(wait=True)``, ``play_and_get_digits`` and ``wait_event`` once
+    CHANNEL_HANGUP or the socket's linger/disconnect notice has arrived. ``call.hung_up`` is then true.
+    """

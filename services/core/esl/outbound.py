@@ -19,7 +19,7 @@ import gevent
 import gevent.event
 import gevent.server
 
-from .errors import EslError, EslNotConnected, EslTimeout
+from .errors import EslCallHungUp, EslError, EslNotConnected, EslTimeout
 from .hub import AsyncioPoster, Hub
 from .link import OutboundLink
 from .protocol import EslEvent, encode_command
@@ -40,6 +40,7 @@ class OutboundCall:
         self.hung_up = False
         self.released = False
         self.disconnected = False
+        self.call_gone = False  # the linger/disconnect notice arrived: no more events for this call
         self._waiters: list[tuple[str, Callable[[EslEvent], bool] | None, asyncio.Future]] = []
         self._log = logging.LoggerAdapter(log, {"call_uuid": None})
 
@@ -51,9 +52,13 @@ class OutboundCall:
         self._log = logging.LoggerAdapter(log, {"call_uuid": self.uuid})
 
     # -- events (asyncio side, posted by the hub in wire order) ---------------------------------------
+    # After CHANNEL_HANGUP an application's CHANNEL_EXECUTE_COMPLETE may never come (and the socket
+    # lingers for seconds), so waits end there with EslCallHungUp instead of hanging: only waits for
+    # what still follows a hang-up (CHANNEL_HANGUP_COMPLETE, any event) survive it, until the
+    # linger/disconnect notice, after which nothing more comes for the call.
+    _AFTER_HANGUP = frozenset({"CHANNEL_HANGUP_COMPLETE", "*"})
+
     def _on_event(self, event: EslEvent) -> None:
-        if event.name == "CHANNEL_HANGUP":
-            self.hung_up = True
         for waiter in list(self._waiters):
             name, predicate, future = waiter
             if future.done():
@@ -61,6 +66,20 @@ class OutboundCall:
             elif (name == "*" or event.name == name) and (predicate is None or predicate(event)):
                 self._waiters.remove(waiter)
                 future.set_result(event)
+        if event.content_type == "text/disconnect-notice":
+            self.hung_up = self.call_gone = True
+            self._end_waits(lambda name: True)
+        elif event.name == "CHANNEL_HANGUP":
+            self.hung_up = True
+            self._end_waits(lambda name: name not in self._AFTER_HANGUP)
+
+    def _end_waits(self, which: Callable[[str], bool]) -> None:
+        for waiter in list(self._waiters):
+            name, _, future = waiter
+            if which(name):
+                self._waiters.remove(waiter)
+                if not future.done():
+                    future.set_exception(EslCallHungUp(f"call {self.uuid} hung up while waiting for {name}"))
 
     def _on_lost(self, reason: str) -> None:
         self.disconnected = True
@@ -73,11 +92,19 @@ class OutboundCall:
         future = asyncio.get_running_loop().create_future()
         if self.disconnected:
             future.set_exception(EslNotConnected("outbound socket closed"))
+        elif self.call_gone or (self.hung_up and name not in self._AFTER_HANGUP):
+            future.set_exception(EslCallHungUp(f"call {self.uuid} already hung up ({name} will not come)"))
         else:
             self._waiters.append((name, predicate, future))
         return future
 
     async def wait_event(self, name: str, predicate=None, timeout: float | None = None) -> EslEvent:  # noqa: ASYNC109
+        """The next event ``name`` (``"*"``: any) matching ``predicate``.
+
+        Raises EslCallHungUp when the call hangs up first (at CHANNEL_HANGUP; for
+        CHANNEL_HANGUP_COMPLETE and ``"*"`` at the linger/disconnect notice), EslNotConnected when the
+        socket closes, EslTimeout after ``timeout`` seconds.
+        """
         future = self._waiter(name, predicate)
         try:
             return await asyncio.wait_for(future, timeout)
@@ -85,8 +112,13 @@ class OutboundCall:
             raise EslTimeout(f"no {name} in {timeout}s") from exc
 
     async def wait_hangup(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
-        if not self.hung_up:
+        """Return once the call has hung up (CHANNEL_HANGUP, or the linger/disconnect notice)."""
+        if self.hung_up:
+            return
+        try:
             await self.wait_event("CHANNEL_HANGUP", timeout=timeout)
+        except EslCallHungUp:  # the notice came without a CHANNEL_HANGUP
+            pass
 
     # -- commands -------------------------------------------------------------------------------------
     async def _send_raw(self, raw: bytes, timeout: float | None = None) -> EslEvent:  # noqa: ASYNC109
@@ -104,7 +136,13 @@ class OutboundCall:
         wait: bool = True,
         timeout: float | None = None,  # noqa: ASYNC109
     ) -> EslEvent | None:
-        """``sendmsg execute`` with an Event-UUID; ``wait`` returns the matching CHANNEL_EXECUTE_COMPLETE."""
+        """``sendmsg execute`` with an Event-UUID; ``wait`` returns the matching CHANNEL_EXECUTE_COMPLETE.
+
+        With ``wait``, a hang-up ends the wait at once: EslCallHungUp is raised at CHANNEL_HANGUP (or
+        at the linger/disconnect notice), also when the call had already hung up before the call to
+        ``execute``, since the completion may never come. EslNotConnected if the socket closes,
+        EslTimeout after ``timeout`` seconds, EslError if FreeSWITCH refuses the command.
+        """
         event_uuid = str(uuid.uuid4())
         headers = {"call-command": "execute", "execute-app-name": app, "Event-UUID": event_uuid}
         done = self._waiter("CHANNEL_EXECUTE_COMPLETE", lambda e: e.get("Application-UUID") == event_uuid)
@@ -122,6 +160,8 @@ class OutboundCall:
         finally:
             if not done.done():
                 done.cancel()
+            elif not done.cancelled():
+                done.exception()  # ended by a hang-up nobody awaited (wait=False): not an error to log
 
     async def play_and_get_digits(
         self,
@@ -137,7 +177,9 @@ class OutboundCall:
         regex: str | None = None,
         digit_timeout_ms: int | None = None,
     ) -> str | None:
-        """Collect digits; absent arguments get explicit defaults, never the text "None"."""
+        """Collect digits; absent arguments get explicit defaults, never the text "None".
+
+        None when nothing valid was entered; EslCallHungUp when the caller hangs up (see ``execute``)."""
         var_name = var_name or f"careline_pagd_{uuid.uuid4().hex[:8]}"
         args = [
             str(int(min_digits)),

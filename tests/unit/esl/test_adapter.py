@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+
 from careline.core.esl import EslClient, EslNotConnected, OutboundServer
 
 from .doubles import CALL_UUID, FakeDialer, FakeEslServer, event_plain
