@@ -90,7 +90,11 @@ async def play_file(ch: Channel, path: str, dtmf_stops: bool = False) -> str:
     """PLAYBACK_START / wait / PLAYBACK_STOP; returns 'done', 'break', 'dtmf' or 'hangup'."""
     ftype = path.split("://", 1)[0] if "://" in path else "file"
     ch.fire("PLAYBACK_START", post=[("Playback-File-Type", ftype), ("Playback-File-Path", path)])
+    if not dtmf_stops:
+        ch.announce_dtmf()
     result = await ch.wait(playback_seconds(ch, path), dtmf=dtmf_stops)
+    if not dtmf_stops:
+        ch.announce_dtmf()  # digits that came in while it played (announced late: no mid-file wake-up)
     status = "done" if result == "timeout" else "break"
     ms = 0
     ch.vars["playback_ms"] = str(ms)
@@ -166,7 +170,7 @@ async def app_play_and_get_digits(ch: Channel, arg: str):
         wait_for = timeout
         while ch.alive and len(digits) < mx:
             while not ch.dtmf.empty() and len(digits) < mx:
-                d = ch.dtmf.get_nowait()
+                d = ch.take_dtmf()
                 if d in terms:
                     ended = True
                     break

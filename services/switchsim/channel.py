@@ -63,6 +63,7 @@ class Channel:
         self.hungup = asyncio.Event()
         self.wake = asyncio.Event()  # break / transfer / bridge: interrupts the current wait
         self.dtmf: asyncio.Queue[str] = asyncio.Queue()
+        self.dtmf_unannounced: list[tuple[str, str]] = []  # queued digits whose DTMF event is still due
         self.dtmf_mode = False  # an app consuming DTMF is running
         self.broken = False
         self.apps: list[tuple[str, str]] = []  # pending dialplan applications
@@ -302,11 +303,27 @@ class Channel:
             await asyncio.sleep(0.001)
 
     def send_dtmf(self, digits: str, source: str = "UNKNOWN") -> None:
-        """Deliver digits as DTMF events (loopback: to the partner leg, as the real switch does)."""
+        """Queue digits (loopback: on the partner leg, as the real switch does).
+
+        The DTMF event fires when an application dequeues the digit, not on arrival (trace c2: the `#`
+        sent right after `4567` is announced only once play_and_get_digits, max 4, has completed)."""
         target = self.loop_peer or self
         for d in digits:
             if d in "0123456789*#ABCDabcd":
-                target.fire(
-                    "DTMF", post=[("DTMF-Digit", d), ("DTMF-Duration", "2000"), ("DTMF-Source", source)]
-                )
+                target.dtmf_unannounced.append((d, source))
                 target.dtmf.put_nowait(d)
+
+    def take_dtmf(self) -> str:
+        """Dequeue one digit (the queue must not be empty), firing its DTMF event if not done yet."""
+        d = self.dtmf.get_nowait()
+        if len(self.dtmf_unannounced) > self.dtmf.qsize():
+            self._announce(*self.dtmf_unannounced.pop(0))
+        return d
+
+    def announce_dtmf(self) -> None:
+        """Media applications (playback) read queued digits: fire their events; they stay queued."""
+        while self.dtmf_unannounced:
+            self._announce(*self.dtmf_unannounced.pop(0))
+
+    def _announce(self, d: str, source: str) -> None:
+        self.fire("DTMF", post=[("DTMF-Digit", d), ("DTMF-Duration", "2000"), ("DTMF-Source", source)])

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid as uuidlib
 
 from .apps import playback_seconds
 
 SUB = "conference::maintenance"
+# Profile `default` of the capture machine (trace f): tone enter/exit sounds, music on hold when alone.
+ENTER_SOUND = "tone_stream://%(200,0,500,600,700)"
+EXIT_SOUND = "tone_stream://%(500,0,300,200,100,50,25)"
+MOH = "local_stream://moh"
+ENTER_LEADIN = 0.4  # mod_conference plays the enter sound after a 20-frame (400 ms) lead-in
 
 
 class Conference:
@@ -17,6 +23,9 @@ class Conference:
         self.flags: dict[int, set[str]] = {}
         self.next_id = 1
         self.floor: int | None = None
+        self.files: list[tuple[str, float]] = []  # (path, lead-in s) queued, played one after another
+        self.player: asyncio.Task | None = None
+        self.moh_on = False
 
     def headers(self, action: str, extra=()) -> list[tuple[str, str]]:
         return [("Conference-Name", self.name), ("Conference-Domain", "default"),
@@ -36,22 +45,48 @@ class Conference:
         pre = self.headers(action)[:-1]
         ch.fire("CUSTOM", pre=pre, post=extra, full=True, subclass=SUB)
 
-    async def play(self, path: str) -> None:
-        self.fire("play-file", [("File", path), ("Async", "false")])
-        await self.core.sleep(playback_seconds(next(iter(self.members.values()), None) or _Dummy(self.core), path)
-                              or 1.0)  # fmt: skip
-        self.fire("play-file-done", [("File", path)])
+    def play(self, path: str, leadin: float = 0.0) -> None:
+        """Queue a file behind the ones already playing (play-file-done fires as each one ends)."""
+        self.stop_moh()
+        self.files.append((path, leadin))
+        if self.player is None or self.player.done():
+            self.player = self.core.spawn(self._run_player())
+
+    async def _run_player(self) -> None:
+        while self.files:
+            path, leadin = self.files[0]
+            secs = playback_seconds(_Dummy(self.core), path) or 1.0
+            await self.core.sleep(leadin + secs)
+            self.files.pop(0)
+            ms = int(secs * 1000)
+            self.fire("play-file-done", [("seconds", str(ms // 1000)), ("milliseconds", str(ms)),
+                                         ("samples", str(ms * 8)), ("File", path)])  # fmt: skip
+        self.maybe_moh()
+
+    def maybe_moh(self) -> None:
+        """A lone member hears music on hold once nothing else is queued."""
+        if len(self.members) == 1 and not self.files and not self.moh_on:
+            self.moh_on = True
+
+    def stop_moh(self) -> None:
+        if self.moh_on:
+            self.moh_on = False
+            self.fire("play-file-done", [("seconds", "0"), ("milliseconds", "0"), ("samples", "0"),
+                                         ("File", MOH), ("Async", "true")])  # fmt: skip
 
     def list_text(self) -> str:
         lines = []
         for mid in sorted(self.members, reverse=True):
             ch = self.members[mid]
             fl = "hear|speak" if "mute" not in self.flags[mid] else "hear"
+            fl += "|floor" if mid == self.floor else ""
             lines.append(f"{mid};{ch.name};{ch.uuid};{ch.cid_name};{ch.cid_num};{fl};0;0;100\n")
         return "".join(lines)
 
 
 class _Dummy:
+    """Stands in for a channel when timing a conference-wide file (only .core is read)."""
+
     def __init__(self, core):
         self.core = core
 
@@ -73,6 +108,10 @@ async def join_conference(ch, arg: str) -> None:
     if conf.floor is None:
         conf.floor = mid
         conf.fire_member(ch, mid, "floor-change")
+    if len(conf.members) > 1:
+        conf.play(ENTER_SOUND, leadin=ENTER_LEADIN)  # stops the music on hold first
+    else:
+        conf.maybe_moh()
     while ch.alive and ch.vars.get("_conf_kick") is None:
         await ch.wait(None)
     del conf.members[mid]
@@ -80,11 +119,18 @@ async def join_conference(ch, arg: str) -> None:
     ch.conference = None
     if conf.floor == mid:
         conf.floor = next(iter(conf.members), None)
-        conf.fire("floor-change", [("Old-ID", str(mid)), ("New-ID", str(conf.floor or "none"))])
+        # The capture reports Old-ID none when the last floor holder leaves (trace f).
+        conf.fire("floor-change", [("Old-ID", "none"), ("New-ID", str(conf.floor or "none"))])
     conf.fire_member(ch, mid, "del-member")
     if not conf.members:
         core.conferences.pop(name, None)
+        conf.files.clear()
+        if conf.player is not None:
+            conf.player.cancel()
+        conf.stop_moh()
         conf.fire("conference-destroy")
+    else:
+        conf.play(EXIT_SOUND)
 
 
 async def conference_api(core, args: str) -> str:
@@ -98,7 +144,8 @@ async def conference_api(core, args: str) -> str:
     if cmd == "list":
         return conf.list_text()
     if cmd == "play" and rest:
-        core.spawn(conf.play(rest[0]))
+        conf.fire("play-file", [("File", rest[0]), ("Async", "false")])
+        conf.play(rest[0])
         return f"+OK (play) Playing file {rest[0]}\n"
     if cmd in ("kick", "hup", "mute", "unmute") and rest:
         ids = list(conf.members) if rest[0] == "all" else [int(rest[0])] if rest[0].isdigit() else []

@@ -50,24 +50,30 @@ def event_of(data: str) -> dict | None:
 
 
 def split_frames(stream: bytes) -> list[str]:
-    frames, buf = [], stream
-    while buf:
-        end = buf.find(b"\n\n")
+    """Complete ESL frames of a byte stream (a trailing partial frame is left out)."""
+    frames, pos = [], 0
+    while pos < len(stream):
+        end = stream.find(b"\n\n", pos)
         if end < 0:
             break
-        head = buf[:end].decode()
-        h, _ = parse_frame(head + "\n\n")
-        n = int(h.get("Content-Length", 0))
-        frames.append(buf[: end + 2 + n].decode())
-        buf = buf[end + 2 + n :]
+        h, _ = parse_frame(stream[pos:end].decode() + "\n\n")
+        stop = end + 2 + int(h.get("Content-Length", 0))
+        if stop > len(stream):
+            break
+        frames.append(stream[pos:stop].decode())
+        pos = stop
     return frames
 
 
+EVENT_TYPES = ("text/event-plain", "text/event-json")
+
+
 def replies(frames: list[str]) -> list[tuple[str, str, str]]:
-    """Non-event frames: (Content-Type, Reply-Text, body) in order."""
+    """Non-event frames: (Content-Type, Reply-Text, body) in order (outer headers only: cheap to re-run)."""
     out = []
     for f in frames:
-        if event_of(f) is None:
+        h, _ = parse_frame(f[: f.find("\n\n") + 2])
+        if h.get("Content-Type") not in EVENT_TYPES:
             h, body = parse_frame(f)
             out.append((h.get("Content-Type", ""), h.get("Reply-Text", ""), body))
     return out
@@ -100,6 +106,9 @@ class Client:
     def __init__(self, reader, writer):
         self.reader, self.writer = reader, writer
         self.data = b""
+        self._frames: list[str] = []
+        self._parsed = 0  # bytes of self.data already split into self._frames
+        self.arrived = asyncio.Event()  # set on every read: waiters wake at once, not on a poll tick
         self.task = asyncio.ensure_future(self._read())
 
     @classmethod
@@ -113,6 +122,7 @@ class Client:
             if not chunk:
                 return
             self.data += chunk
+            self.arrived.set()
 
     def send(self, text: str) -> None:
         self.writer.write(text.encode())
@@ -120,13 +130,26 @@ class Client:
     async def wait_for(self, predicate, timeout: float = 5.0) -> None:
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
-        while not predicate(split_frames(self.data)):
-            if loop.time() > end:
+        # Event-driven: a 10 ms poll is 0.2 simulated seconds at SCALE 0.05 and skews send times.
+        while not predicate(self.frames()):
+            self.arrived.clear()
+            if predicate(self.frames()):
+                break
+            left = end - loop.time()
+            if left <= 0 or self.task.done():
                 raise AssertionError("timed out waiting for frames")
-            await asyncio.sleep(0.01)
+            try:
+                await asyncio.wait_for(self.arrived.wait(), left)
+            except TimeoutError:
+                pass
 
     async def closed(self, timeout: float = 5.0) -> None:
         await asyncio.wait_for(self.task, timeout)
 
     def frames(self) -> list[str]:
-        return split_frames(self.data)
+        """Complete frames so far, split incrementally (re-splitting a large stream per read is quadratic)."""
+        rest = self.data[self._parsed :]
+        new = split_frames(rest)
+        self._parsed += sum(len(f.encode()) for f in new)
+        self._frames.extend(new)
+        return list(self._frames)
