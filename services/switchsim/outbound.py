@@ -21,6 +21,8 @@ class OutboundLink(Link):
         self.running = 0
         self.reader_task: asyncio.Task | None = None
         self.kick = asyncio.Event()
+        self.connected = asyncio.Event()  # `connect` answered
+        self.subscribed = asyncio.Event()  # `myevents`/`event` answered
 
     def inject(self, app: str, arg: str, app_uuid: str | None = None) -> None:
         self.injected.put_nowait((app, arg, app_uuid))
@@ -43,6 +45,7 @@ class OutboundLink(Link):
                     block = wire.plain_headers(headers)[:-1]
                     tail = "Content-Type: command/reply\nReply-Text: %2BOK%0A\nSocket-Mode: async\nControl: full\n\n"
                     await self.send((block + tail).encode())
+                    self.connected.set()
                 elif word == "myevents":
                     words = rest.split()
                     fmt = "json" if "json" in words else "plain"
@@ -50,6 +53,7 @@ class OutboundLink(Link):
                     self.my_uuid = self.ch.uuid
                     self.core.listeners.add(self)
                     await self.send(wire.command_reply("+OK Events Enabled"))
+                    self.subscribed.set()
                 elif word == "linger":
                     n = rest.strip()
                     if n.isdigit():
@@ -80,6 +84,7 @@ class OutboundLink(Link):
                     await self.cmd_bgapi(rest, cmd)
                 elif word == "event":
                     await self.cmd_event(rest)
+                    self.subscribed.set()
                 elif word == "filter":
                     await self.cmd_filter(rest)
                 elif word == "nixevent":
@@ -148,6 +153,21 @@ def handle_sendmsg(ch, cmd) -> None:
             ch.wake.set()
 
 
+async def _wait_connected(link: OutboundLink, ch) -> None:
+    """The session parks once the server has sent `connect`. FreeSWITCH dispatches events a few ms
+    late, so a `myevents` sent straight after `connect` still sees CHANNEL_PARK (trace g): wait for the
+    subscription, at most one 20 ms frame."""
+    gone = asyncio.ensure_future(ch.hungup.wait())
+    conn = asyncio.ensure_future(link.connected.wait())
+    await asyncio.wait([conn, gone, link.reader_task], return_when=asyncio.FIRST_COMPLETED)
+    sub = asyncio.ensure_future(link.subscribed.wait())
+    if conn.done():
+        await asyncio.wait([sub, gone, link.reader_task], timeout=0.02 * ch.core.time_scale,
+                           return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+    for f in (gone, conn, sub):
+        f.cancel()
+
+
 async def run_socket_app(ch, arg: str):
     core = ch.core
     target = arg.split()[0] if arg else ""
@@ -161,6 +181,7 @@ async def run_socket_app(ch, arg: str):
     ch.vars["socket_host"] = host
     link.reader_task = core.spawn(link.serve())
     ch.vars["_socket_parked"] = "1"
+    await _wait_connected(link, ch)
     ch.fire("CHANNEL_PARK")
     nested: list[asyncio.Task] = []
     while ch.alive and ch.vars.get("_socket_release") is None:
