@@ -9,8 +9,7 @@ from fastapi import FastAPI
 
 from careline.core.runtime import open_runtime
 from careline.core.web import service_app
-from careline.crm import handlers
-from careline.crm.api import router
+from careline.crm import api, api_directory, handlers
 from careline.crm.settings import CrmSettings
 
 
@@ -25,5 +24,6 @@ def create_app(settings: CrmSettings | None = None) -> FastAPI:
             yield
 
     app = service_app(settings, lifespan, title="careline CRM")
-    app.include_router(router)
+    for module in (api, api_directory):
+        app.include_router(module.router)
     return app

@@ -14,3 +14,9 @@ class CrmSettings(ServiceSettings):
     # Completes local landline numbers that arrive without area code (e.g. "010" for Beijing);
     # None refuses them, because the same 8 digits exist in every city.
     default_area_code: str | None = None
+    # The hospital's clock: slot times typed without an offset, and dates keyed in the IVR, are local.
+    timezone: str = "Asia/Shanghai"
+    # Durable consumer of CDR_CREATED on stream CDRS (interaction history, R-CRM1).
+    cdr_durable: str = "crm-history"
+    # Days a complaint may stay open before it is overdue (R-CMP1).
+    complaint_due_days: int = 3

@@ -1,4 +1,4 @@
-"""CRM tables (design §5: the CRM owns them; nobody else reads them directly).
+"""Patients (R-CRM1, R-CRM2).
 
 A patient has any number of visit cards and phone numbers. Phone numbers are stored normalised
 (:mod:`careline.crm.phones`) so that caller-ID recognition is one indexed equality match; the same
@@ -10,17 +10,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from careline.core.db import new_metadata
-
-
-class Base(DeclarativeBase):
-    metadata = new_metadata()
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+from careline.crm.models.base import Base, _now
 
 
 class Patient(Base):
