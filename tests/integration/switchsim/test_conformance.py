@@ -50,6 +50,16 @@ INBOUND = ["a_inbound_sipp_call", "b_originate_loopback", "b2_originate_sofia_to
            "b3_api_originate_sync", "c_dtmf_play_and_get_digits", "c2_dtmf_uuid_send_dtmf_loopback",
            "d_uuid_record", "e_uuid_bridge", "f_conference", "h2_error_replies"]  # fmt: skip
 
+# Captures the simulator cannot match, with the precise gap (strict: an unexpected pass fails the run).
+KNOWN_GAPS = {
+    ("b3_api_originate_sync", "plain"): (
+        "race inside FreeSWITCH: on loopback/9101-a this capture has CALL_UPDATE (switch_channel_flip_cid, "
+        "originate thread, Event-Sequence 648, Channel-Call-State DOWN) before CHANNEL_CALLSTATE ACTIVE (649); "
+        "the json capture of the same command, and both b captures, have CALLSTATE first. The deterministic "
+        "simulator reproduces the majority order"
+    ),
+}
+
 
 async def _switch() -> Switch:
     sw = Switch(SwitchConfig(esl_port=0, time_scale=SCALE, dialplan=list(TRACE_DIALPLAN)))
@@ -96,7 +106,9 @@ def _assert_same(name, trace_frames, sim_frames):
 
 @pytest.mark.parametrize("fmt", ["plain", "json"])
 @pytest.mark.parametrize("name", INBOUND)
-async def test_inbound_trace(name, fmt):
+async def test_inbound_trace(name, fmt, request):
+    if (name, fmt) in KNOWN_GAPS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[(name, fmt)]))
     trace = load(f"{name}.{fmt}")
     sw = await _switch()
     try:
