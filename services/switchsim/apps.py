@@ -135,13 +135,13 @@ async def app_log(ch: Channel, arg: str):
 
 
 async def app_transfer(ch: Channel, arg: str):
-    parts = arg.split()
+    parts = split_args(arg)
     ch.transfer_to = (parts[0] if parts else "", parts[2] if len(parts) > 2 else "default")
     ch.apps.clear()
 
 
 async def app_sched_hangup(ch: Channel, arg: str):
-    parts = arg.split()
+    parts = split_args(arg)
     if parts:
         secs = _int(parts[0].lstrip("+"), 0)
         cause = parts[1] if len(parts) > 1 else "ALLOTTED_TIMEOUT"
@@ -155,7 +155,7 @@ async def _later_hangup(ch: Channel, secs: float, cause: str):
 
 async def app_play_and_get_digits(ch: Channel, arg: str):
     """min max tries timeout terminators prompt invalid var regex digit_timeout [transfer_on_fail]."""
-    a = arg.split()
+    a = split_args(arg)
     a += [""] * (11 - len(a))
     mn, mx, tries, timeout = _int(a[0], 1), _int(a[1], 1), _int(a[2], 1), _int(a[3], 5000)
     terms, prompt, invalid, var, regex = a[4], a[5], a[6], a[7], a[8]
@@ -196,23 +196,24 @@ async def app_play_and_get_digits(ch: Channel, arg: str):
     if var:
         ch.vars.pop(var, None)
     if on_fail:
-        parts = on_fail.split()
+        parts = split_args(on_fail)
         ch.transfer_to = (parts[0], parts[2] if len(parts) > 2 else "default")
         ch.apps.clear()
     return None
 
 
 async def app_read(ch: Channel, arg: str):
-    a = arg.split()
+    a = split_args(arg)
     a += [""] * (6 - len(a))
-    # read min max prompt var timeout terminators
-    joined = f"{a[0]} {a[1]} 1 {a[4] or 5000} {a[5] or '#'} {a[2]} none {a[3]} .* {a[4] or 5000}"
+    # read min max prompt var timeout terminators (re-quoted: the prompt may hold blanks)
+    joined = f"{a[0]} {a[1]} 1 {a[4] or 5000} '{a[5] or '#'}' '{a[2]}' none {a[3]} .* {a[4] or 5000}"
     return await app_play_and_get_digits(ch, joined)
 
 
 async def app_record(ch: Channel, arg: str):
-    path = arg.split()[0] if arg else ""
-    limit = _int(arg.split()[1], 0) if len(arg.split()) > 1 else 0
+    a = split_args(arg)
+    path = a[0] if a else ""
+    limit = _int(a[1], 0) if len(a) > 1 else 0
     ch.fire("RECORD_START", post=[("Record-File-Path", path)])
     await ch.wait(limit or None, dtmf=True)
     ch.fire("RECORD_STOP", post=[("Record-File-Path", path), ("Record-Completion-Cause", "success-silence")])
@@ -265,6 +266,31 @@ async def app_endless_playback(ch: Channel, arg: str):
     while ch.alive and not ch.broken:
         if await play_file(ch, arg) != "done":
             break
+
+
+def split_args(arg: str) -> list[str]:
+    """Split application arguments on blanks as FreeSWITCH does (switch_separate_string): a '…' or "…"
+    run stays one argument and loses its quotes, so `'say:Welcome to the hospital'` is a single prompt."""
+    out: list[str] = []
+    cur, quote, started = "", "", False
+    for c in arg or "":
+        if quote:
+            if c == quote:
+                quote = ""
+            else:
+                cur += c
+        elif c in "'\"":
+            quote, started = c, True
+        elif c in " \t":
+            if started:
+                out.append(cur)
+            cur, started = "", False
+        else:
+            cur += c
+            started = True
+    if started:
+        out.append(cur)
+    return out
 
 
 def _int(v, default):

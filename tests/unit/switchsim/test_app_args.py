@@ -1,0 +1,53 @@
+"""Application arguments are split as FreeSWITCH splits them: quoted runs stay whole (design §7)."""
+
+from __future__ import annotations
+
+from careline.switchsim import CallerScript
+from careline.switchsim.apps import split_args
+
+from ._recorder import offline_switch
+
+PAGD = "1 1 1 3000 # 'say:Welcome to the hospital' silence_stream://250 choice \\d 3000"
+
+
+def test_single_quotes_keep_a_prompt_with_blanks_together():
+    assert split_args(PAGD) == ["1", "1", "1", "3000", "#", "say:Welcome to the hospital",
+                                "silence_stream://250", "choice", "\\d", "3000"]  # fmt: skip
+
+
+def test_double_quotes_empty_quotes_and_extra_blanks():
+    assert split_args('a  "b c"  \'\' d') == ["a", "b c", "", "d"]
+    assert split_args("") == []
+
+
+def test_unquoted_arguments_split_on_every_blank():
+    assert split_args("1 4 2 8000 # tone_stream://%(300,0,800) x") == [
+        "1", "4", "2", "8000", "#", "tone_stream://%(300,0,800)", "x"]  # fmt: skip
+
+
+async def test_play_and_get_digits_plays_the_quoted_prompt_and_stores_the_digit():
+    sw, rec = offline_switch([("5000", [("answer", ""), ("play_and_get_digits", PAGD), ("hangup", "")])])
+    try:
+        script = CallerScript([CallerScript.wait_for("PLAYBACK_START"), CallerScript.press("7")])
+        uuid = await sw.place_call("1001", "5000", script)
+        await sw.calls[uuid].done.wait()
+        starts = rec.named("PLAYBACK_START", uuid)
+        assert [e.get("Playback-File-Path") for e in starts] == ["say:Welcome to the hospital"]
+        done = [e for e in rec.named("CHANNEL_EXECUTE_COMPLETE", uuid)
+                if e.get("Application") == "play_and_get_digits"]  # fmt: skip
+        assert done[0].get("variable_choice") == "7"
+    finally:
+        await sw.stop()
+
+
+async def test_read_with_a_quoted_prompt():
+    sw, rec = offline_switch([("5001", [("answer", ""), ("read", "1 2 'say:Enter your code' code 3000 #")])])
+    try:
+        script = CallerScript([CallerScript.wait_for("PLAYBACK_START"), CallerScript.press("42")])
+        uuid = await sw.place_call("1001", "5001", script)
+        await sw.calls[uuid].done.wait()
+        assert [e.get("Playback-File-Path") for e in rec.named("PLAYBACK_START", uuid)] == ["say:Enter your code"]
+        done = [e for e in rec.named("CHANNEL_EXECUTE_COMPLETE", uuid) if e.get("Application") == "read"]
+        assert done[0].get("variable_code") == "42"
+    finally:
+        await sw.stop()
