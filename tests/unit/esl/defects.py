@@ -8,9 +8,12 @@ returns (defect 2) is ended by the parent's hard timeout.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import random
 import sys
+import threading
 import time
+import types
 
 from .doubles import FakeDialer, FakeEslServer, api_response, event_plain, event_raw, reply
 
@@ -71,10 +74,7 @@ def server_for(n: int) -> FakeEslServer:
     if n == 7:
         return FakeEslServer(api={"nosuchcommand": JOB_BODY})
     if n == 8:
-        flood = b"".join(
-            event_plain("HEARTBEAT", **{"Event-Sequence": str(i), "Pad": "x" * 2000}) for i in range(FLOOD)
-        )
-        return FakeEslServer(on_command=_after_subscribe(lambda c: c.send(flood)))
+        return _flood_server_in_own_process()
     if n == 9:
         return FakeEslServer(on_connect=lambda conn: True)  # never sends auth/request
     if n == 11:
@@ -93,6 +93,24 @@ FLOOD = 3000
 
 
 # -- plain greenswitch ----------------------------------------------------------------------------------
+def _serve_flood(port_out) -> None:
+    flood = b"".join(
+        event_plain("HEARTBEAT", **{"Event-Sequence": str(i), "Pad": "x" * 2000}) for i in range(FLOOD)
+    )
+    server = FakeEslServer(on_command=_after_subscribe(lambda c: c.send(flood)))
+    port_out.send(server.port)
+    threading.Event().wait()
+
+
+def _flood_server_in_own_process():
+    """The flood comes from another process: a writer thread in the client's own process competes for
+    the GIL, so the reader sometimes catches up with it and the backlog (defect 8) comes and goes."""
+    ctx = multiprocessing.get_context("fork")
+    port_in, port_out = ctx.Pipe(duplex=False)
+    ctx.Process(target=_serve_flood, args=(port_out,), daemon=True).start()
+    return types.SimpleNamespace(port=port_in.recv())
+
+
 def run_greenswitch(n: int) -> None:
     import gevent
     from greenswitch.esl import InboundESL, OutboundESLServer
