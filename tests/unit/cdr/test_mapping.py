@@ -10,7 +10,7 @@ import pytest
 from careline.cdr.mapping import MappingError, cdr_from_headers
 from careline.core.esl.protocol import FrameParser, event_from_frame
 
-TRACE = Path(__file__).resolve().parents[4] / "shared" / "fs-traces" / "a_inbound_sipp_call.plain.jsonl"
+TRACE = Path(__file__).resolve().parents[2] / "data" / "fs-traces" / "a_inbound_sipp_call.plain.jsonl"
 LEG = "ccaf42b6-f816-4e7d-9ba1-9ce41cf44c0f"
 
 

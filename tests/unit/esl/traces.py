@@ -1,13 +1,12 @@
-"""Access to the real FreeSWITCH 1.11.2 ESL transcripts in ../shared/fs-traces (design §2)."""
+"""Access to the real FreeSWITCH 1.11.2 ESL transcripts (design §2), vendored in tests/data/fs-traces."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-TRACES = Path(__file__).resolve().parents[4] / "shared" / "fs-traces"
-if not TRACES.is_dir():  # the repository may be checked out elsewhere
-    TRACES = Path("/work/shared/fs-traces")
+# A byte-for-byte copy of ../shared/fs-traces, so a clean clone runs the tests wherever it is checked out.
+TRACES = Path(__file__).resolve().parents[2] / "data" / "fs-traces"
 
 RECV_FILES = sorted(TRACES.glob("*.recv"))
 
