@@ -7,7 +7,7 @@ import json
 import urllib.parse
 from pathlib import Path
 
-TRACES = Path("/work/shared/fs-traces")
+TRACES = Path(__file__).resolve().parents[2] / "data" / "fs-traces"  # vendored copy of ../shared/fs-traces
 # Events the simulator does not reproduce one-for-one (media/codec bookkeeping, presence, timers).
 IGNORED = {
     "CODEC",
