@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.db",
     "tests.fixtures.switch",
     "tests.fixtures.services",
+    "tests.fixtures.billing",
 ]

@@ -1,0 +1,180 @@
+"""The double-entry ledger (R-ACC1, design §5): balanced transactions of postings in integer fen.
+
+- ``post`` writes one transaction; its legs must sum to zero (``Unbalanced`` otherwise, nothing stored).
+- Card accounts never go below zero: ``post`` locks the card accounts it touches (``SELECT … FOR UPDATE``
+  on PostgreSQL, the database write lock taken by ``BEGIN IMMEDIATE`` on SQLite) and checks the balance
+  derived from postings *after* the lock, so concurrent debits serialise instead of overspending.
+- Balances are sums of postings; nothing else stores money.
+- ``run_once`` gives every money-moving call its idempotency: the answer is stored under the key in the
+  same database transaction as the effect, so a key has an effect exactly when it has an answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from careline.billing.errors import DomainError, IdempotencyMismatch, InsufficientFunds, Unbalanced
+from careline.billing.models import Account, IdempotencyRecord, Posting, Transaction
+from careline.core.ids import uuid7
+
+CASH = "system:cash"  # money paid at a counter (card sale with opening balance)
+BANK = "system:bank"  # bank transfers (statement import)
+REVENUE = "system:revenue"  # charges for registrations and consultations
+ADJUSTMENTS = "system:adjustments"  # manual corrections by an admin
+HOLDS = "system:holds"  # funds reserved for a call in progress (authorisation)
+SYSTEM_ACCOUNTS = (CASH, BANK, REVENUE, ADJUSTMENTS, HOLDS)
+
+# Refusals that depend on the ledger's state are stored under the key like successes: replaying a
+# billing event must give the same answer even after the balance has changed (issue 5: replaying every
+# event twice leaves the same ledger). Input errors (unknown card, bad request) are not stored.
+STORED_REFUSALS: tuple[type[DomainError], ...] = (InsufficientFunds,)
+RETRIES_ON_RACE = 3
+
+Leg = tuple[str, int]  # (account id, signed amount in fen)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a money-moving call answered: HTTP-style status and a JSON body."""
+
+    status_code: int
+    body: dict[str, Any]
+
+
+async def balance(account_id: str, *, session: AsyncSession) -> int:
+    """The account's balance in fen: the sum of its postings (design §5)."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(Posting.amount_fen), 0)).where(Posting.account_id == account_id)
+    )
+    return int(total)
+
+
+async def open_card_account(*, session: AsyncSession) -> Account:
+    account_id = uuid7()
+    account = Account(id=account_id, code=f"card:{account_id}", kind="card")
+    session.add(account)
+    await session.flush()
+    return account
+
+
+async def post(
+    legs: Sequence[Leg], *, kind: str, key: str, memo: str = "", session: AsyncSession
+) -> Transaction:
+    """Write one balanced transaction. Raises Unbalanced or InsufficientFunds (nothing written then).
+
+    ``key`` is the transaction's idempotency key (unique in the table: a second post with it fails)."""
+    if not legs or sum(amount for _, amount in legs) != 0:
+        raise Unbalanced(f"transaction {kind!r} does not sum to zero: {list(legs)}")
+    if any(not isinstance(amount, int) or isinstance(amount, bool) for _, amount in legs):
+        raise Unbalanced("amounts are integer fen")  # never floats (design §5)
+    await _check_card_balances(legs, session=session)
+    txn = Transaction(id=uuid7(), kind=kind, idempotency_key=key, memo=memo)
+    session.add(txn)
+    await session.flush()
+    session.add_all(
+        Posting(transaction_id=txn.id, account_id=account, amount_fen=amount)
+        for account, amount in legs
+        if amount != 0
+    )
+    await session.flush()
+    return txn
+
+
+async def _check_card_balances(legs: Sequence[Leg], *, session: AsyncSession) -> None:
+    delta: dict[str, int] = {}
+    for account, amount in legs:
+        delta[account] = delta.get(account, 0) + amount
+    # Lock in id order so two transactions over the same cards cannot deadlock.
+    cards = await session.scalars(
+        select(Account.id)
+        .where(Account.id.in_(sorted(delta)), Account.kind == "card")
+        .order_by(Account.id)
+        .with_for_update()
+    )
+    for account in cards.all():
+        if delta[account] < 0:
+            available = await balance(account, session=session)
+            if available + delta[account] < 0:
+                raise InsufficientFunds(
+                    f"insufficient funds: balance {available} fen, {-delta[account]} fen needed"
+                )
+
+
+def request_hash(operation: str, request: Mapping[str, Any]) -> str:
+    canonical = json.dumps({"operation": operation, "request": request}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+Work = Callable[[AsyncSession], Awaitable[Answer]]
+
+
+async def run_once(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    key: str,
+    operation: str,
+    request: Mapping[str, Any],
+    work: Work,
+) -> Answer:
+    """Run ``work`` once per idempotency key (design §5).
+
+    Same key and same request → the stored answer (a stored refusal is raised again); same key and a
+    different request → IdempotencyMismatch (409). Two callers racing with one key: the loser's commit
+    hits the key's unique constraint, and its retry finds the winner's answer.
+    """
+    if not key:
+        raise DomainError("an idempotency key is required")
+    digest = request_hash(operation, request)
+    for attempt in range(RETRIES_ON_RACE):
+        try:
+            async with sessions.begin() as session:
+                stored = await session.get(IdempotencyRecord, key)
+                if stored is not None:
+                    return _replay(stored, digest)
+                answer = await _attempt(session, work)
+                session.add(
+                    IdempotencyRecord(
+                        key=key,
+                        operation=operation,
+                        request_hash=digest,
+                        status_code=answer.status_code,
+                        response=json.dumps(answer.body, sort_keys=True),
+                    )
+                )
+            return _raise_if_refusal(answer)
+        except IntegrityError:
+            if attempt == RETRIES_ON_RACE - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _attempt(session: AsyncSession, work: Work) -> Answer:
+    """The work in a savepoint: a stored refusal keeps none of its partial writes."""
+    try:
+        async with session.begin_nested():
+            return await work(session)
+    except STORED_REFUSALS as refusal:
+        return Answer(refusal.status_code, {"detail": refusal.reason, "refused": type(refusal).__name__})
+
+
+def _replay(stored: IdempotencyRecord, digest: str) -> Answer:
+    if stored.request_hash != digest:
+        raise IdempotencyMismatch(
+            f"idempotency key {stored.key!r} was used for a different {stored.operation} request"
+        )
+    return _raise_if_refusal(Answer(stored.status_code, json.loads(stored.response)))
+
+
+def _raise_if_refusal(answer: Answer) -> Answer:
+    if answer.status_code >= 400:
+        refusal = {cls.__name__: cls for cls in STORED_REFUSALS}.get(answer.body.get("refused", ""))
+        raise (refusal or DomainError)(answer.body["detail"], status_code=answer.status_code)
+    return answer

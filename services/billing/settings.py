@@ -1,0 +1,36 @@
+"""Billing settings (design §1): env prefix ``CARELINE_BILLING_``. Money is integer fen (1 CNY = 100 fen)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from careline.core.settings import ServiceSettings
+
+Rounding = Literal["per_started_minute", "per_second"]
+
+
+class BillingSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CARELINE_BILLING_", extra="ignore")
+
+    service: str = "billing"
+
+    # Wrong PINs in a row before a card locks (R-REG4, R-EXP1); an agent's PIN reset unlocks it.
+    max_pin_attempts: int = Field(default=5, ge=1)
+    # scrypt cost (2**14 ≈ 16 MiB, tens of ms): slow enough to make guessing 6-digit PINs offline costly.
+    pin_scrypt_n: int = 2**14
+
+    # Rating defaults (R-EXP3: 2 CNY per minute), used when no rate plan matches.
+    default_consultation_rate_fen: int = Field(default=200, ge=0)
+    default_rounding: Rounding = "per_started_minute"
+    default_registration_fee_fen: int = Field(default=500, ge=0)
+
+    # VIP level -> benefits (R-VIP3, hospital policy). Benefits: free_consultation, free_registration,
+    # home_nursing, emergency_help.
+    vip_benefits: dict[int, list[str]] = {
+        1: ["free_registration"],
+        2: ["free_registration", "free_consultation"],
+        3: ["free_registration", "free_consultation", "home_nursing", "emergency_help"],
+    }
