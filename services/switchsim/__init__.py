@@ -3,5 +3,5 @@
 from .phones import CallerScript, CallRecord, Phone, PhoneBehaviour, PoissonCallers
 from .switch import TRACE_DIALPLAN, Switch, SwitchConfig
 
-__all__ = ["Switch", "SwitchConfig", "PhoneBehaviour", "CallerScript", "PoissonCallers", "Phone", "CallRecord",
-           "TRACE_DIALPLAN"]  # fmt: skip
+__all__ = ["Switch", "SwitchConfig", "PhoneBehaviour", "CallerScript", "PoissonCallers", "Phone",
+           "CallRecord", "TRACE_DIALPLAN"]  # fmt: skip

@@ -15,7 +15,8 @@ SHOW_COLS = ("uuid,direction,created,created_epoch,name,state,cid_name,cid_num,i
              "application_data,dialplan,context,read_codec,read_rate,read_bit_rate,write_codec,write_rate,"
              "write_bit_rate,secure,hostname,presence_id,presence_data,accountcode,callstate,callee_name,"
              "callee_num,callee_direction,call_uuid,sent_callee_name,sent_callee_num,initial_cid_name,"
-             "initial_cid_num,initial_ip_addr,initial_dest,initial_dialplan,initial_context").split(",")  # fmt: skip
+             "initial_cid_num,initial_ip_addr,initial_dest,initial_dialplan,initial_context"
+             ).split(",")  # fmt: skip
 
 
 async def run_api(core, line: str, link=None) -> str:
@@ -51,10 +52,11 @@ def _row(ch) -> dict[str, str]:
         "cid_name": ch.cid_name, "cid_num": ch.cid_num, "ip_addr": "127.0.0.1", "dest": ch.dest,
         "application": ch.vars.get("current_application", ""),
         "application_data": ch.vars.get("current_application_data", ""), "dialplan": "XML",
-        "context": ch.context, "read_codec": "PCMU" if ch.codec else "", "read_rate": "8000" if ch.codec else "",
-        "read_bit_rate": "64000" if ch.codec else "", "write_codec": "PCMU" if ch.codec else "",
-        "write_rate": "8000" if ch.codec else "", "write_bit_rate": "64000" if ch.codec else "", "secure": "",
-        "hostname": "vm", "presence_id": ch.vars.get("presence_id", ""), "presence_data": "", "accountcode": "",
+        "context": ch.context, "read_codec": "PCMU" if ch.codec else "",
+        "read_rate": "8000" if ch.codec else "", "read_bit_rate": "64000" if ch.codec else "",
+        "write_codec": "PCMU" if ch.codec else "", "write_rate": "8000" if ch.codec else "",
+        "write_bit_rate": "64000" if ch.codec else "", "secure": "", "hostname": "vm",
+        "presence_id": ch.vars.get("presence_id", ""), "presence_data": "", "accountcode": "",
         "callstate": ch.callstate, "callee_name": "", "callee_num": "", "callee_direction": "",
         "call_uuid": ch.uuid, "sent_callee_name": "", "sent_callee_num": "", "initial_cid_name": ch.cid_name,
         "initial_cid_num": ch.cid_num, "initial_ip_addr": "127.0.0.1", "initial_dest": ch.dest,
@@ -333,9 +335,10 @@ async def api_hostname(core, a):
 COMMANDS = {
     "version": api_version, "status": api_status, "show": api_show, "uuid_exists": api_uuid_exists,
     "uuid_kill": api_uuid_kill, "uuid_getvar": api_uuid_getvar, "uuid_setvar": api_uuid_setvar,
-    "uuid_send_dtmf": api_uuid_send_dtmf, "uuid_bridge": api_uuid_bridge, "uuid_transfer": api_uuid_transfer,
-    "uuid_broadcast": api_uuid_broadcast, "uuid_break": api_uuid_break, "uuid_park": api_uuid_park,
-    "uuid_record": api_uuid_record, "uuid_hold": api_uuid_hold, "originate": api_originate,
-    "sched_hangup": api_sched_hangup, "conference": api_conference, "hupall": api_hupall, "msleep": api_msleep,
+    "uuid_send_dtmf": api_uuid_send_dtmf, "uuid_bridge": api_uuid_bridge,
+    "uuid_transfer": api_uuid_transfer, "uuid_broadcast": api_uuid_broadcast, "uuid_break": api_uuid_break,
+    "uuid_park": api_uuid_park, "uuid_record": api_uuid_record, "uuid_hold": api_uuid_hold,
+    "originate": api_originate, "sched_hangup": api_sched_hangup, "conference": api_conference,
+    "hupall": api_hupall, "msleep": api_msleep,
     "eval": api_eval, "global_getvar": api_global_getvar, "hostname": api_hostname,
 }  # fmt: skip

@@ -63,6 +63,7 @@ class Channel:
         self.hungup = asyncio.Event()
         self.wake = asyncio.Event()  # break / transfer / bridge: interrupts the current wait
         self.dtmf: asyncio.Queue[str] = asyncio.Queue()
+        self.dtmf_arrived = asyncio.Event()  # wakes dtmf_ready
         self.dtmf_unannounced: list[tuple[str, str]] = []  # queued digits whose DTMF event is still due
         self.dtmf_mode = False  # an app consuming DTMF is running
         self.broken = False
@@ -136,7 +137,8 @@ class Channel:
         if self.codec:
             h += [("Channel-Read-Codec-Name", "PCMU"), ("Channel-Read-Codec-Rate", "8000"),
                   ("Channel-Read-Codec-Bit-Rate", "64000"), ("Channel-Write-Codec-Name", "PCMU"),
-                  ("Channel-Write-Codec-Rate", "8000"), ("Channel-Write-Codec-Bit-Rate", "64000")]  # fmt: skip
+                  ("Channel-Write-Codec-Rate", "8000"),
+                  ("Channel-Write-Codec-Bit-Rate", "64000")]  # fmt: skip
         if self.hangup_cause:
             h.append(("Hangup-Cause", self.hangup_cause))
         if self.profile:
@@ -300,7 +302,9 @@ class Channel:
 
     async def dtmf_ready(self) -> None:
         while self.dtmf.empty():
-            await asyncio.sleep(0.001)
+            self.dtmf_arrived.clear()
+            if self.dtmf.empty():
+                await self.dtmf_arrived.wait()
 
     def send_dtmf(self, digits: str, source: str = "UNKNOWN") -> None:
         """Queue digits (loopback: on the partner leg, as the real switch does).
@@ -312,6 +316,7 @@ class Channel:
             if d in "0123456789*#ABCDabcd":
                 target.dtmf_unannounced.append((d, source))
                 target.dtmf.put_nowait(d)
+                target.dtmf_arrived.set()
 
     def take_dtmf(self) -> str:
         """Dequeue one digit (the queue must not be empty), firing its DTMF event if not done yet."""

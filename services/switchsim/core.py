@@ -36,7 +36,7 @@ class Core:
 
     # ---------- clock ----------
     def now(self) -> float:
-        """Simulated wall clock: runs 1/time_scale as fast as real time (CDR durations stay in sim seconds)."""
+        """Simulated wall clock, 1/time_scale as fast as real time (CDR durations stay in sim seconds)."""
         return self._t0_real + (time.monotonic() - self._t0_mono) / self.time_scale
 
     async def sleep(self, seconds: float) -> None:
@@ -85,8 +85,9 @@ class Core:
     def route(self, dest: str, context: str = "default") -> Route | None:
         if self.inbound_socket and context == "default" and not _is_builtin(dest, self.config.dialplan):
             host, port = self.inbound_socket
+            sorry = "ivr/ivr-call_cannot_be_completed_as_dialed.wav"
             return Route([("socket", f"{host}:{port} async full"), ("answer", ""),
-                          ("playback", "ivr/ivr-call_cannot_be_completed_as_dialed.wav"), ("hangup", "")])  # fmt: skip
+                          ("playback", sorry), ("hangup", "")])  # fmt: skip
         for pattern, actions in self.config.dialplan:
             m = re.fullmatch(pattern, dest)
             if m:
@@ -141,8 +142,8 @@ class Core:
     # ---------- inbound calls ----------
     def new_inbound(self, caller: str, dest: str, name: str | None = None, uuid: str | None = None,
                     cid_name: str | None = None) -> Channel:  # fmt: skip
-        ch = Channel(self, name or f"sofia/internal/{caller}@127.0.0.1:5070", "inbound", caller, cid_name, dest,
-                     uuid=uuid)  # fmt: skip
+        name = name or f"sofia/internal/{caller}@127.0.0.1:5070"
+        ch = Channel(self, name, "inbound", caller, cid_name, dest, uuid=uuid)
         self.add(ch)
         ch.vars.update({"sip_from_user": caller, "sip_to_user": dest, "sip_req_user": dest,
                         "sofia_profile_name": "internal", "presence_id": f"{caller}@127.0.0.1"})  # fmt: skip

@@ -1,4 +1,4 @@
-"""originate / bridge: outbound legs to loopback, simulated phones (`user/<ext>`) and sofia URIs (design §7)."""
+"""originate / bridge: outbound legs to loopback, simulated phones (`user/<ext>`), sofia URIs (design §7)."""
 
 from __future__ import annotations
 

@@ -43,7 +43,10 @@ class OutboundLink(Link):
                 if word == "connect":
                     headers = core_headers("CHANNEL_DATA") + self.ch.headers(True)
                     block = wire.plain_headers(headers)[:-1]
-                    tail = "Content-Type: command/reply\nReply-Text: %2BOK%0A\nSocket-Mode: async\nControl: full\n\n"
+                    tail = (
+                        "Content-Type: command/reply\nReply-Text: %2BOK%0A\n"
+                        "Socket-Mode: async\nControl: full\n\n"
+                    )
                     await self.send((block + tail).encode())
                     self.connected.set()
                 elif word == "myevents":

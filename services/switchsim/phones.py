@@ -75,7 +75,10 @@ class Step:
 
 
 class CallerScript:
-    """A caller's actions, in order. Build with the helpers: CallerScript([wait(1), press("123#"), hangup_after(5)])."""
+    """A caller's actions, in order.
+
+    Build with the helpers: CallerScript([wait(1), press("123#"), hangup_after(5)]).
+    """
 
     def __init__(self, steps: list[Step] | None = None, persona: str = "default"):
         self.steps = list(steps or [])

@@ -1,4 +1,4 @@
-"""Public facade: Switch, SwitchConfig, the traces' dialplan, observations for tests and the demo (design §7)."""
+"""Public facade: Switch, SwitchConfig, the traces' dialplan, observations for tests and demo (design §7)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from .phones import CallerScript, CallRecord, Phone, PhoneBehaviour, run_script
 
 # The dialplan of ../shared/fs-traces/README.md (context default), for conformance tests.
 TRACE_DIALPLAN: list[tuple[str, list[tuple[str, str]]]] = [
-    ("9100", [("answer", ""), ("playback", "tone_stream://L=3;%(800,200,440)"), ("sleep", "30000"), ("hangup", "")]),
-    ("9101", [("answer", ""), ("playback", "tone_stream://L=2;%(800,200,480)"), ("hangup", "NORMAL_CLEARING")]),
+    ("9100", [("answer", ""), ("playback", "tone_stream://L=3;%(800,200,440)"), ("sleep", "30000"),
+              ("hangup", "")]),
+    ("9101", [("answer", ""), ("playback", "tone_stream://L=2;%(800,200,480)"),
+              ("hangup", "NORMAL_CLEARING")]),
     ("9102", [("answer", ""), ("sleep", "500"),
               ("play_and_get_digits",
                "1 4 2 8000 # tone_stream://%(300,0,800) silence_stream://250 pagd_digits \\d+ 3000"),
@@ -108,7 +110,9 @@ class Switch:
 
     # ---------- configuration ----------
     def set_inbound_socket(self, host: str, port: int) -> None:
-        """Inbound calls to any number not in the dialplan → `socket host:port async full` (fallback: sorry + hangup)."""
+        """Inbound calls to numbers not in the dialplan → `socket host:port async full`.
+
+        Fallback when the socket is unreachable: a sorry prompt, then hangup."""
         self.core.inbound_socket = (host, port)
 
     def add_phone(self, ext: str, behaviour: PhoneBehaviour | None = None) -> Phone:
@@ -144,8 +148,14 @@ class Switch:
     async def wait_idle(self, timeout: float = 10.0) -> bool:
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
-        while self.core.channels and loop.time() < end:
-            await asyncio.sleep(0.01)
+        while self.core.channels:
+            left = end - loop.time()
+            if left <= 0:
+                break
+            waits = [asyncio.ensure_future(ch.destroyed.wait()) for ch in list(self.core.channels.values())]
+            await asyncio.wait(waits, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+            for w in waits:
+                w.cancel()
         return not self.core.channels
 
     async def wait_call_event(self, uuid: str, what: str, timeout: float = 60.0) -> bool:

@@ -19,7 +19,7 @@ def url_encode(value: str) -> str:
     out = []
     for ch in value:
         if ch in _UNSAFE or not (0x20 <= ord(ch) < 0x7F):
-            out.extend("%%%02X" % b for b in ch.encode())
+            out.extend(f"%{b:02X}" for b in ch.encode())
         else:
             out.append(ch)
     return "".join(out)

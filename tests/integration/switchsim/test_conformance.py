@@ -6,6 +6,7 @@ import asyncio
 import re
 
 import pytest
+
 from careline.switchsim import TRACE_DIALPLAN, CallerScript, PhoneBehaviour, Switch, SwitchConfig
 
 from .trace_replay import Client, channel_names, event_of, load, per_channel, replies
@@ -54,7 +55,8 @@ INBOUND = ["a_inbound_sipp_call", "b_originate_loopback", "b2_originate_sofia_to
 KNOWN_GAPS = {
     ("b3_api_originate_sync", "plain"): (
         "race inside FreeSWITCH: on loopback/9101-a this capture has CALL_UPDATE (switch_channel_flip_cid, "
-        "originate thread, Event-Sequence 648, Channel-Call-State DOWN) before CHANNEL_CALLSTATE ACTIVE (649); "
+        "originate thread, Event-Sequence 648, Channel-Call-State DOWN) before CHANNEL_CALLSTATE ACTIVE "
+        "(649); "
         "the json capture of the same command, and both b captures, have CALLSTATE first. The deterministic "
         "simulator reproduces the majority order"
     ),
@@ -126,7 +128,7 @@ async def test_inbound_trace(name, fmt, request):
 
             sw.core.spawn(start())
         sends = [f for f in trace if f["dir"] == "send"]
-        for i, f in enumerate(sends):
+        for f in sends:
             await asyncio.sleep(max(0.0, t0 + f["t"] * SCALE - loop.time()))
             if f["data"].startswith("exit"):
                 await asyncio.sleep(0.1)
@@ -160,7 +162,9 @@ async def test_bad_auth_h1():
 
 def _with_port(frame: str, old: str, new: int) -> str:
     """The socket app's argument names the server port (plain events URL-encode the colon)."""
-    return frame.replace(f"127.0.0.1:{old}", f"127.0.0.1:{new}").replace(f"127.0.0.1%3A{old}", f"127.0.0.1%3A{new}")
+    return frame.replace(f"127.0.0.1:{old}", f"127.0.0.1:{new}").replace(
+        f"127.0.0.1%3A{old}", f"127.0.0.1%3A{new}"
+    )
 
 
 @pytest.mark.parametrize("fmt", ["plain", "json"])

@@ -16,7 +16,7 @@ def test_single_quotes_keep_a_prompt_with_blanks_together():
 
 
 def test_double_quotes_empty_quotes_and_extra_blanks():
-    assert split_args('a  "b c"  \'\' d') == ["a", "b c", "", "d"]
+    assert split_args("a  \"b c\"  '' d") == ["a", "b c", "", "d"]
     assert split_args("") == []
 
 
@@ -46,7 +46,9 @@ async def test_read_with_a_quoted_prompt():
         script = CallerScript([CallerScript.wait_for("PLAYBACK_START"), CallerScript.press("42")])
         uuid = await sw.place_call("1001", "5001", script)
         await sw.calls[uuid].done.wait()
-        assert [e.get("Playback-File-Path") for e in rec.named("PLAYBACK_START", uuid)] == ["say:Enter your code"]
+        assert [e.get("Playback-File-Path") for e in rec.named("PLAYBACK_START", uuid)] == [
+            "say:Enter your code"
+        ]
         done = [e for e in rec.named("CHANNEL_EXECUTE_COMPLETE", uuid) if e.get("Application") == "read"]
         assert done[0].get("variable_code") == "42"
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from careline.switchsim import CallerScript, PhoneBehaviour, PoissonCallers
 
 from ._recorder import offline_switch
