@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,9 +30,11 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
         async with open_runtime(app, settings, db=True, bus=True, esl=True) as rt:
             events = app.state.metrics.counter("calls_total", "ACD call outcomes", ("outcome",))
             distributor = Distributor(
-                EslSwitch(rt.esl, settings.agent_dial),
+                EslSwitch(rt.esl, settings.agent_dial, settings.goodbye_s),
                 BusNotifier(rt.bus),
                 on_event=lambda name: events.labels(name).inc(),
+                max_missed=settings.max_missed_offers,
+                reject_delay_s=settings.reject_delay_s,
             )
             handlers = AcdHandlers(distributor, rt.bus, None, rt.esl)
             handlers.subscribe_esl()  # before any await (see AcdHandlers.subscribe_esl)
@@ -40,9 +43,11 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
             await handlers.serve_bus()
             app.state.distributor = distributor
             app.state.handlers = handlers
+            ticker = asyncio.get_running_loop().create_task(_tick(distributor, settings.tick_s))
             try:
                 yield
             finally:
+                ticker.cancel()
                 await distributor.drain()
 
     app = service_app(settings, lifespan, title="careline ACD")
@@ -54,10 +59,19 @@ def _bucket(name: str):
     return next((b for b in subjects.BUCKETS if b.name == name), name)
 
 
+async def _tick(distributor: Distributor, every_s: float) -> None:
+    """Time-driven changes (wrap-ups ending, announcements, overflows, skills widening, sticky waits)."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            distributor.tick()
+        except Exception:  # one bad tick must not stop the next
+            log.exception("acd tick failed")
+
+
 async def _load_config(distributor: Distributor, sessions) -> None:
     async with sessions() as session:
-        queue = await stored.load_queue(session=session)
-        if queue is not None:
+        for queue in await stored.load_queues(session=session):
             distributor.configure_queue(queue)
         for row in await stored.list_agents(session=session):
-            distributor.put_agent(row.id, row.name, row.extension)
+            distributor.put_agent(row.id, row.name, row.extension, **stored.profile_of(row))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from careline import subjects
-from careline.acd.domain.queue import WaitingCall
+from careline.acd.domain.queue import WaitingCall, parse_skills
 from careline.acd.domain.routing import Distributor, EnqueueResult, Offer
 from careline.core.bus import Bus, Conflict, new_meta
 from careline.core.log import call_context
@@ -79,8 +79,7 @@ class AcdHandlers:
             return EnqueueReply(accepted=result.accepted, reason=result.reason, position=result.position)
 
     async def _enqueue(self, request: EnqueueRequest) -> EnqueueResult:
-        queue = self.distributor.queue
-        if queue is None or queue.config.name != request.queue:
+        if request.queue not in self.distributor.queues:
             return EnqueueResult(False, "queue_unknown")
         if not await self.ownership.take_from_ivr(request.call_uuid):
             return EnqueueResult(False, "not_owner")
@@ -91,6 +90,7 @@ class AcdHandlers:
             vip=request.vip,
             priority=request.priority,
             call_data=dict(request.call_data),
+            skills=parse_skills(list(request.skills)),
         )
         result = await self.distributor.enqueue(call, request.queue)
         if not result.accepted:

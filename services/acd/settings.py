@@ -14,3 +14,7 @@ class AcdSettings(ServiceSettings):
     # Dial string of an agent's phone; FreeSWITCH's directory covers SIP and Verto contacts (design §8).
     agent_dial: str = "user/{extension}"
     enqueue_timeout_s: float = 2.0
+    max_missed_offers: int = 1  # auto-break (reason no-answer) after this many missed offers in a row
+    reject_delay_s: float = 5.0  # an agent who missed an offer is not offered again before this
+    tick_s: float = 0.2  # how often wrap-ups, announcements and overflows are looked at
+    goodbye_s: int = 4  # how long the overflow goodbye prompt plays before the hang-up

@@ -7,7 +7,10 @@ Everything here is a FreeSWITCH command, kept to those real FreeSWITCH 1.10+ has
 - bridge:    ``uuid_break <caller>`` (stops the hold music; the queued ``park`` keeps the caller up) then
   ``uuid_bridge <caller> <agent leg>``;
 - hang_up:   ``uuid_kill <uuid> <cause>`` (``-ERR No such channel!`` means it is already gone: success);
-- exists:    ``uuid_exists <uuid>`` → ``true`` / ``false``.
+- exists:    ``uuid_exists <uuid>`` → ``true`` / ``false``;
+- announce:  ``uuid_break`` then ``uuid_broadcast <caller> file_string://<position…>!<moh> aleg`` (one
+  broadcast, so the music follows the announcement without a second command racing it);
+- goodbye:   ``uuid_break``, ``uuid_broadcast <caller> <prompt> aleg``, ``sched_hangup +N <caller>``.
 """
 
 from __future__ import annotations
@@ -15,10 +18,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from careline.acd.domain.routing import Offer, OriginateOutcome
+from careline.acd.domain.ports import Offer, OriginateOutcome
 from careline.core.esl.errors import EslError
 
 log = logging.getLogger("careline.acd.switch")
+
+# Recorded prompts of the position announcement: "you are number <n>… about <m> minutes".
+ANNOUNCE_PROMPTS = {
+    "position": "ivr/careline-queue-position.wav",
+    "wait": "ivr/careline-queue-wait.wav",
+    "minutes": "ivr/careline-queue-minutes.wav",
+}
 
 
 def _text(result: Any) -> str:
@@ -51,9 +61,11 @@ def _safe(value: str) -> str:
 
 
 class EslSwitch:
-    def __init__(self, esl, agent_dial: str = "user/{extension}") -> None:
+    def __init__(self, esl, agent_dial: str = "user/{extension}", goodbye_s: int = 4) -> None:
         self.esl = esl
         self.agent_dial = agent_dial
+        self.goodbye_s = goodbye_s  # time the goodbye prompt gets before the hang-up
+        self.prompts = dict(ANNOUNCE_PROMPTS)
 
     async def _api(self, command: str) -> str:
         try:
@@ -98,3 +110,15 @@ class EslSwitch:
         if reply.startswith("-ERR"):
             raise EslError(f"uuid_exists {uuid}: {reply}")  # unknown, not gone: keep the call
         return reply == "true"
+
+    async def announce(self, call_uuid: str, position: int, wait_s: float, music: str) -> None:
+        minutes = max(1, round(wait_s / 60))
+        files = [self.prompts["position"], f"digits/{position}.wav", self.prompts["wait"]]
+        files += [f"digits/{minutes}.wav", self.prompts["minutes"], music]
+        await self._api(f"uuid_break {call_uuid}")
+        await self._api(f"uuid_broadcast {call_uuid} file_string://{'!'.join(files)} aleg")
+
+    async def goodbye(self, call_uuid: str, prompt: str) -> None:
+        await self._api(f"uuid_break {call_uuid}")
+        await self._api(f"uuid_broadcast {call_uuid} {prompt} aleg")
+        await self._api(f"sched_hangup +{self.goodbye_s} {call_uuid} NORMAL_CLEARING")

@@ -9,8 +9,8 @@ class AgentNotFound(NotFound):
 
 
 class QueueNotConfigured(NotFound):
-    def __init__(self) -> None:
-        super().__init__("no queue configured")
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(f"queue {name!r} not found" if name else "no queue configured")
 
 
 class BadAgentTransition(Conflict):

@@ -1,17 +1,31 @@
-"""The waiting line and the choice of who serves whom (R-ACD1, R-VIP1; design §3).
+"""Queues, their configuration and the waiting line (R-ACD1, R-VIP1; design §3).
 
-Order: VIP callers first, then higher priority, then whoever came first. A caller being offered to an
-agent keeps their entry (and so their place at the head): if the agent does not answer, the next agent
-is offered the same caller before anyone behind them.
+Order (see :mod:`.priority`): urgent before VIP before normal, each class given a head start of
+``class_lead_s`` so that a caller of a lower class who has waited that much longer goes first (ageing:
+no one starves); within a class, first come first served. A caller being offered keeps their entry (and
+so their place): if the agent does not answer, the next agent is offered the same caller first.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-from careline.acd.domain.agents import Agent, AgentState
+from careline.acd.domain.priority import call_rank, order_key
+from careline.acd.domain.stats import QueueStats
+
+
+class Strategy(StrEnum):
+    LONGEST_IDLE = "longest_idle"
+    ROUND_ROBIN = "round_robin"
+    RING_ALL = "ring_all"
+    FEWEST_CALLS = "fewest_calls"
+    SKILLS = "skills"
+    STICKY = "sticky"
+
+
+GOODBYE = "goodbye"  # overflow target: play the goodbye prompt and hang up
 
 
 @dataclass(frozen=True)
@@ -19,7 +33,29 @@ class QueueConfig:
     name: str
     music_on_hold: str = "local_stream://moh"
     no_answer_timeout_s: int = 15  # how long an agent's phone rings before the next agent is tried
-    max_wait_s: int = 600  # beyond this a caller is flagged over-waiting (never cut off: R-IVR5)
+    max_wait_s: int = 600  # beyond this the caller overflows (or, with no overflow, is flagged: R-IVR5)
+    strategy: Strategy = Strategy.LONGEST_IDLE
+    max_length: int = 0  # 0: unlimited; a full queue refuses new callers ("queue_full")
+    wrap_up_s: float = 0.0
+    class_lead_s: float = 120.0  # ageing: head start of each priority class over the one below
+    widen_after_s: float = 30.0  # skills: every this many seconds the asked levels drop by one
+    sticky_wait_s: float = 10.0  # sticky: how long a returning caller waits for their last agent
+    announce_every_s: float = 0.0  # 0: no position / estimated wait announcements
+    overflow: str = ""  # "": stay; "goodbye"; or another queue's name
+    overflow_when_no_agents: bool = False  # overflow at once when no agent of the queue is logged in
+    goodbye_prompt: str = "ivr/careline-goodbye.wav"
+    expert: bool = False  # R-ACD7: only expert seats serve it
+    mean_handle_s: float = 180.0  # the estimated wait's guess until calls have been handled
+
+
+def parse_skills(asked: list[str] | tuple[str, ...]) -> dict[str, int]:
+    """``["cardiology:3", "mandarin"]`` → ``{"cardiology": 3, "mandarin": 1}``."""
+    skills: dict[str, int] = {}
+    for item in asked:
+        name, _, level = item.partition(":")
+        if name:
+            skills[name] = int(level) if level.isdigit() else 1
+    return skills
 
 
 @dataclass
@@ -28,34 +64,57 @@ class WaitingCall:
     caller_number: str
     enqueued_at: float
     vip: bool = False
-    priority: int = 0
+    priority: int = 0  # 0 normal, 1 VIP, 2 urgent (the class; ``vip`` implies at least 1)
     call_data: dict[str, str] = field(default_factory=dict)
-    offered_to: str | None = None  # agent id while an agent's phone rings for this caller
-    offer_leg: str | None = None
+    skills: dict[str, int] = field(default_factory=dict)  # skill -> minimum level asked
+    offers: dict[str, str] = field(default_factory=dict)  # agent id -> leg uuid while phones ring
+    sticky_agent: str | None = None
+    entered_at: float = 0.0  # when it entered its current queue (max wait, announcements)
+    next_announce_at: float = 0.0
     seq: int = 0
 
     @property
     def offering(self) -> bool:
-        return self.offered_to is not None
+        return bool(self.offers)
 
-    def sort_key(self) -> tuple:
-        return (not self.vip, -self.priority, self.enqueued_at, self.seq)
+    @property
+    def offered_to(self) -> str | None:
+        return next(iter(self.offers), None)
+
+    @property
+    def rank(self) -> int:
+        return call_rank(self.priority, self.vip)
 
     def wait_s(self, now: float) -> float:
         return max(0.0, now - self.enqueued_at)
+
+    def asked_levels(self, now: float, widen_after_s: float) -> dict[str, int]:
+        """The skill levels asked now: each ``widen_after_s`` waited lowers them by one (0: any)."""
+        steps = int(self.wait_s(now) // widen_after_s) if widen_after_s > 0 else 0
+        return {skill: max(0, level - steps) for skill, level in self.skills.items()}
 
 
 class CallQueue:
     def __init__(self, config: QueueConfig) -> None:
         self.config = config
+        self.stats = QueueStats()
+        self.last_offered: str | None = None  # round robin: the agent offered last
         self._calls: dict[str, WaitingCall] = {}
         self._seq = itertools.count()
+
+    @property
+    def name(self) -> str:
+        return self.config.name
 
     def __len__(self) -> int:
         return len(self._calls)
 
     def __contains__(self, call_uuid: str) -> bool:
         return call_uuid in self._calls
+
+    @property
+    def full(self) -> bool:
+        return self.config.max_length > 0 and len(self) >= self.config.max_length
 
     def add(self, call: WaitingCall) -> WaitingCall:
         """Queue a caller; a repeated request for the same call is the same caller (idempotent)."""
@@ -71,8 +130,11 @@ class CallQueue:
     def remove(self, call_uuid: str) -> WaitingCall | None:
         return self._calls.pop(call_uuid, None)
 
+    def key(self, call: WaitingCall) -> tuple:
+        return order_key(call.enqueued_at, call.rank, self.config.class_lead_s, call.seq)
+
     def ordered(self) -> list[WaitingCall]:
-        return sorted(self._calls.values(), key=WaitingCall.sort_key)
+        return sorted(self._calls.values(), key=self.key)
 
     def position(self, call_uuid: str) -> int:
         """1-based place in line; 0 when not queued."""
@@ -83,18 +145,3 @@ class CallQueue:
 
     def next_unoffered(self) -> list[WaitingCall]:
         return [c for c in self.ordered() if not c.offering]
-
-
-def idle_order(agents: Iterable[Agent]) -> list[Agent]:
-    """Available agents, the one idle longest first (ties by id, so the choice is reproducible)."""
-    free = [a for a in agents if a.state is AgentState.AVAILABLE]
-    return sorted(free, key=lambda a: (a.idle_since, a.id))
-
-
-def select_offers(queue: CallQueue, agents: Iterable[Agent]) -> list[tuple[WaitingCall, Agent]]:
-    """Pair the callers at the head of the line with the longest-idle agents.
-
-    Every available agent is paired while a caller waits unoffered, so no agent idles while a caller
-    waits (the distributor re-runs this after every change).
-    """
-    return list(zip(queue.next_unoffered(), idle_order(agents), strict=False))

@@ -1,68 +1,51 @@
 """The distributor: queue callers, offer them to agents, bridge, and account for every ending (design §3).
 
-It owns no socket. Two ports carry its decisions out: :class:`SwitchPort` (FreeSWITCH, wired to ESL by
-the service) and :class:`OfferNotifier` (the agent's screen pop, wired to NATS). Everything that changes
-state runs on the event loop without an ``await`` between a check and the change it guards, and every
-``await`` is followed by a re-check, since the caller may hang up at any moment.
+It owns no socket. Two ports carry its decisions out (:mod:`.ports`): the switch (FreeSWITCH, wired to
+ESL by the service) and the offer notifier (the agent's screen pop, wired to NATS). Everything that
+changes state runs on the event loop without an ``await`` between a check and the change it guards, and
+every ``await`` is followed by a re-check, since the caller may hang up at any moment.
 
-Rules (R-ACD1, R-ACD6):
-- the longest-idle available agent gets the caller at the head of the line;
-- a ring that fails (no answer, busy, rejected, not registered) puts that agent on break ``no-answer``
-  and the same caller is offered to the next agent, keeping their place;
-- no available agent is left idle while a caller waits: :meth:`dispatch` runs after every change;
-- a caller who hangs up while waiting is abandoned (with the wait); one who hangs up while an agent's
-  phone rings has that ring cancelled; when a bridged call ends the agent is available again.
+Rules (R-ACD1, R-ACD6, R-ACD7, R-VIP1):
+- callers of every queue are served in one order (:mod:`.priority`: urgent > VIP > normal with ageing,
+  first come first served within a class); each gets the agent its queue's strategy picks among the
+  eligible ones (:mod:`.strategies`);
+- :meth:`dispatch` runs after every change and offers every caller who has an eligible agent free, so no
+  eligible agent is left idle while an eligible caller waits (a sticky caller's short wait for their last
+  agent is the one deliberate exception);
+- a ring that fails counts a miss: the agent is kept out for the reject delay, and after ``max_missed``
+  misses in a row goes on break ``no-answer``; the same caller is offered to the next agent first;
+- a caller who hangs up while waiting is abandoned (with the wait); one who hangs up while phones ring
+  has those rings cancelled; when a bridged call ends the agent wraps up (the queue's time) and is then
+  available again;
+- :meth:`tick` (called periodically by the service) ends wrap-ups, announces positions and overflows.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 import uuid as uuidlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from careline.acd.domain.agents import Agent, AgentState
 from careline.acd.domain.errors import AgentNotFound, BadAgentTransition, QueueNotConfigured
-from careline.acd.domain.queue import CallQueue, QueueConfig, WaitingCall, select_offers
+from careline.acd.domain.ports import Offer, OfferNotifier, OriginateOutcome, SwitchPort
+from careline.acd.domain.queue import GOODBYE, CallQueue, QueueConfig, Strategy, WaitingCall
 from careline.acd.domain.stats import QueueStats
+from careline.acd.domain.strategies import choose, eligible, serves
+from careline.acd.domain.waiting import due_announcements, due_overflows
 from careline.core.log import call_context
+
+__all__ = ["Bridged", "Distributor", "EnqueueResult", "Offer", "OriginateOutcome", "SwitchPort"]
 
 log = logging.getLogger("careline.acd.routing")
 
 
-@dataclass(frozen=True)
-class OriginateOutcome:
-    answered: bool
-    cause: str = ""  # FreeSWITCH cause when not answered, e.g. NO_ANSWER, USER_BUSY
-
-
-@dataclass(frozen=True)
-class Offer:
-    call: WaitingCall
-    agent: Agent
-    leg_uuid: str
-    queue: QueueConfig
-
-
-class SwitchPort(Protocol):
-    async def hold(self, call_uuid: str, music: str) -> bool:
-        """Play music on hold to the caller; False when the call no longer exists."""
-
-    async def originate_agent(self, offer: Offer) -> OriginateOutcome: ...
-
-    async def bridge(self, call_uuid: str, leg_uuid: str) -> bool: ...
-
-    async def hang_up(self, uuid: str, cause: str) -> None:
-        """Idempotent: hanging up a leg that is already gone is success."""
-
-    async def exists(self, uuid: str) -> bool: ...
-
-
-class OfferNotifier(Protocol):
-    async def agent_offered(self, offer: Offer) -> None: ...
+def _today() -> str:
+    return dt.date.today().isoformat()
 
 
 @dataclass(frozen=True)
@@ -78,6 +61,7 @@ class Bridged:
     agent_id: str
     leg_uuid: str
     caller_number: str
+    queue: str = ""
 
 
 @dataclass
@@ -86,26 +70,42 @@ class Distributor:
     notifier: OfferNotifier
     clock: Callable[[], float] = time.monotonic
     on_event: Callable[[str], None] = lambda _name: None  # metrics hook: "offered", "answered", ...
+    day: Callable[[], str] = _today
+    max_missed: int = 1  # auto-break after this many missed offers in a row
+    reject_delay_s: float = 0.0  # a missed agent is not offered again before this
     agents: dict[str, Agent] = field(default_factory=dict)
-    queue: CallQueue | None = None
+    queues: dict[str, CallQueue] = field(default_factory=dict)
     stats: QueueStats = field(default_factory=QueueStats)
     bridged: dict[str, Bridged] = field(default_factory=dict)  # caller uuid -> bridge
+    last_agent: dict[str, str] = field(default_factory=dict)  # caller number -> agent (sticky)
     _leg_owner: dict[str, str] = field(default_factory=dict)  # agent leg uuid -> caller uuid
     _tasks: set[asyncio.Task] = field(default_factory=set)
 
     # --- configuration (from the DB and HTTP) -------------------------------------------------
-    def configure_queue(self, config: QueueConfig) -> None:
-        if self.queue is None:
-            self.queue = CallQueue(config)
-        else:
-            self.queue.config = config  # callers already waiting keep their places
+    @property
+    def queue(self) -> CallQueue | None:
+        """The first queue configured (the one-queue API of /v1/queue)."""
+        return next(iter(self.queues.values()), None)
 
-    def put_agent(self, agent_id: str, name: str, extension: str) -> Agent:
+    def configure_queue(self, config: QueueConfig) -> CallQueue:
+        queue = self.queues.get(config.name)
+        if queue is None:
+            queue = self.queues[config.name] = CallQueue(config)
+        else:
+            queue.config = config  # callers already waiting keep their places
+        self.dispatch()
+        return queue
+
+    def put_agent(self, agent_id: str, name: str, extension: str, **profile) -> Agent:
+        """profile: skills, queues, expert (only those given are changed)."""
         agent = self.agents.get(agent_id)
         if agent is None:
             agent = self.agents[agent_id] = Agent(agent_id, name, extension)
-        else:
-            agent.name, agent.extension = name, extension
+        agent.name, agent.extension = name, extension
+        for key in ("skills", "queues", "expert"):
+            if profile.get(key) is not None:
+                setattr(agent, key, frozenset(profile[key]) if key == "queues" else profile[key])
+        self.dispatch()
         return agent
 
     def remove_agent(self, agent_id: str) -> None:
@@ -120,7 +120,13 @@ class Distributor:
         except KeyError:
             raise AgentNotFound(agent_id) from None
 
-    # --- agents' own actions -------------------------------------------------------------------
+    def require_queue(self, name: str | None = None) -> CallQueue:
+        queue = self.queue if name is None else self.queues.get(name)
+        if queue is None:
+            raise QueueNotConfigured(name)
+        return queue
+
+    # --- agents' own actions (and a supervisor's, R-SUP1) ---------------------------------------
     def log_in(self, agent_id: str) -> Agent:
         agent = self.agent(agent_id)
         agent.log_in(self.clock())
@@ -135,49 +141,89 @@ class Distributor:
 
     def take_break(self, agent_id: str, reason: str) -> Agent:
         agent = self.agent(agent_id)
-        agent.take_break(reason)
+        agent.take_break(reason, self.clock())
         return agent
 
     def log_out(self, agent_id: str) -> Agent:
         agent = self.agent(agent_id)
-        agent.log_out()
+        agent.log_out(self.clock())
+        self.tick()  # the last agent of a queue leaving may overflow its callers
+        return agent
+
+    def extend_wrap_up(self, agent_id: str, seconds: float) -> Agent:
+        agent = self.agent(agent_id)
+        agent.extend_wrap_up(seconds)
         return agent
 
     # --- calls ---------------------------------------------------------------------------------
     async def enqueue(self, call: WaitingCall, queue_name: str) -> EnqueueResult:
-        """Take a caller the ACD now owns into the line (the ownership CAS is the caller's job)."""
-        queue = self.queue
-        if queue is None or queue.config.name != queue_name:
+        """Take a caller the ACD now owns into a queue (the ownership CAS is the caller's job)."""
+        queue = self.queues.get(queue_name)
+        if queue is None:
             return EnqueueResult(False, "queue_unknown")
-        if call.call_uuid in queue or call.call_uuid in self.bridged:  # a retried request
-            return EnqueueResult(True, position=queue.position(call.call_uuid))
-        call.enqueued_at = self.clock()
+        current = self.queue_of(call.call_uuid)
+        if current is not None or call.call_uuid in self.bridged:  # a retried request
+            return EnqueueResult(True, position=current.position(call.call_uuid) if current else 0)
+        if queue.full:
+            return EnqueueResult(False, "queue_full")
+        now = self.clock()
+        call.enqueued_at = call.entered_at = now
+        call.next_announce_at = now + queue.config.announce_every_s
+        if queue.config.strategy is Strategy.STICKY:
+            call.sticky_agent = self.last_agent.get(call.caller_number)
         queue.add(call)
-        self.stats.call_offered()
-        self.on_event("offered")
+        self._count(queue, "offered")
         if not await self.switch.hold(call.call_uuid, queue.config.music_on_hold):
             self._abandon(call.call_uuid, "gone before hold music")
             return EnqueueResult(False, "call_gone")
-        if call.call_uuid not in queue:  # hung up while hold music was starting
+        queue = self.queue_of(call.call_uuid)
+        if queue is None:  # hung up (or overflowed) while hold music was starting
             return EnqueueResult(False, "call_gone")
         position = queue.position(call.call_uuid)
-        self.dispatch()
+        self.tick()
         return EnqueueResult(True, position=position)
+
+    def queue_of(self, call_uuid: str) -> CallQueue | None:
+        return next((q for q in self.queues.values() if call_uuid in q), None)
+
+    def waiting_in_order(self) -> list[tuple[CallQueue, WaitingCall]]:
+        pairs = [(q, c) for q in self.queues.values() for c in q.ordered()]
+        return sorted(pairs, key=lambda qc: qc[0].key(qc[1]))
 
     def dispatch(self) -> None:
         """Offer every caller who can be served now; never awaits, so no two offers race."""
-        if self.queue is None:
-            return
-        for call, agent in select_offers(self.queue, self.agents.values()):
-            leg_uuid = str(uuidlib.uuid4())
-            agent.offer(call.call_uuid, leg_uuid)
-            call.offered_to, call.offer_leg = agent.id, leg_uuid
-            self._spawn(self._offer(Offer(call, agent, leg_uuid, self.queue.config)))
+        now, day = self.clock(), self.day()
+        free = [a for a in self.agents.values() if a.can_take_call(now)]
+        for queue, call in self.waiting_in_order():
+            if not free:
+                return
+            if call.offering:
+                continue
+            for agent in choose(call, queue, eligible(call, queue, free, self.agents, now), now, day):
+                free.remove(agent)
+                self._start_offer(queue, call, agent)
+
+    def tick(self) -> None:
+        """Time-driven changes: wrap-ups that ended, announcements, overflows; then dispatch."""
+        now = self.clock()
+        for agent in self.agents.values():
+            if agent.wrap_up_due(now):
+                agent.make_available(now)
+        for queue in list(self.queues.values()):
+            logged_in = self._logged_in(queue)
+            for call in due_overflows(queue, now, logged_in):
+                self._overflow(queue, call)
+            for note in due_announcements(queue, now, logged_in):
+                music = queue.config.music_on_hold
+                self._spawn(
+                    self.switch.announce(note.call.call_uuid, note.position, note.estimated_wait_s, music)
+                )
+        self.dispatch()
 
     def on_hangup(self, uuid: str, cause: str = "") -> None:
         """A channel the ACD may hold ended. Unknown uuids are ignored; repeats are harmless."""
         with call_context(uuid):
-            if self.queue is not None and uuid in self.queue:
+            if self.queue_of(uuid) is not None:
                 self._abandon(uuid, cause)
             elif uuid in self.bridged:
                 self._end_bridge(self.bridged[uuid], hang_up=self.bridged[uuid].leg_uuid)
@@ -188,8 +234,10 @@ class Distributor:
 
     def held_uuids(self) -> list[str]:
         """Every channel the ACD tracks: waiting callers, ringing legs, bridged legs."""
-        uuids = [c.call_uuid for c in self.queue.ordered()] if self.queue else []
-        uuids += [c.offer_leg for c in (self.queue.ordered() if self.queue else []) if c.offer_leg]
+        uuids: list[str] = []
+        for queue in self.queues.values():
+            for call in queue.ordered():
+                uuids += [call.call_uuid, *call.offers.values()]
         for bridge in self.bridged.values():
             uuids += [bridge.call_uuid, bridge.leg_uuid]
         return uuids
@@ -213,6 +261,26 @@ class Distributor:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _count(self, queue: CallQueue, what: str) -> None:
+        for stats in (self.stats, queue.stats):
+            getattr(stats, f"call_{what}")()
+        self.on_event(what)
+
+    def _logged_in(self, queue: CallQueue) -> int:
+        probe = WaitingCall("", "", 0.0)
+        return sum(
+            1
+            for a in self.agents.values()
+            if a.state is not AgentState.LOGGED_OUT and serves(a, queue, probe)
+        )
+
+    def _start_offer(self, queue: CallQueue, call: WaitingCall, agent: Agent) -> None:
+        leg_uuid = str(uuidlib.uuid4())
+        agent.offer(call.call_uuid, leg_uuid)
+        call.offers[agent.id] = leg_uuid
+        queue.last_offered = agent.id
+        self._spawn(self._offer(Offer(call, agent, leg_uuid, queue.config)))
+
     async def _offer(self, offer: Offer) -> None:
         call, agent, leg = offer.call, offer.agent, offer.leg_uuid
         with call_context(call.call_uuid):
@@ -224,14 +292,15 @@ class Distributor:
                 outcome = await self.switch.originate_agent(offer)
             except Exception:
                 log.exception("originate to agent %s failed", agent.id)
-                outcome = OriginateOutcome(False, "ORIGINATE_ERROR")
-            if not self._still_offered(offer):  # the caller left while the phone rang
+                outcome = OriginateOutcome(False, "ORIGINATOR_ERROR")
+            if not self._still_offered(offer):  # the caller left, or another phone won the ring-all
                 if outcome.answered:
                     await self.switch.hang_up(leg, "ORIGINATOR_CANCEL")
                 return
             if not outcome.answered:
                 self._missed(offer, outcome.cause)
                 return
+            self._cancel_other_rings(call, keep=agent.id)
             bridged = await self.switch.bridge(call.call_uuid, leg)
             if not self._still_offered(offer):
                 await self.switch.hang_up(leg, "ORIGINATOR_CANCEL")
@@ -242,60 +311,92 @@ class Distributor:
                 log.warning("bridge to agent %s failed; offering again", agent.id)
                 await self.switch.hang_up(leg, "NORMAL_TEMPORARY_FAILURE")
                 if self._still_offered(offer):
-                    call.offered_to = call.offer_leg = None
+                    call.offers.pop(agent.id, None)
                     agent.ring_cancelled()
                     self.dispatch()
 
     def _still_offered(self, offer: Offer) -> bool:
+        queue = self.queue_of(offer.call.call_uuid)
         return (
-            self.queue is not None
-            and self.queue.get(offer.call.call_uuid) is offer.call
-            and offer.call.offer_leg == offer.leg_uuid
+            queue is not None
+            and queue.get(offer.call.call_uuid) is offer.call
+            and offer.call.offers.get(offer.agent.id) == offer.leg_uuid
             and offer.agent.state is AgentState.RINGING
             and offer.agent.leg_uuid == offer.leg_uuid
         )
 
+    def _cancel_other_rings(self, call: WaitingCall, keep: str | None = None) -> None:
+        for agent_id, leg in list(call.offers.items()):
+            if agent_id == keep:
+                continue
+            del call.offers[agent_id]
+            agent = self.agents.get(agent_id)
+            if agent and agent.state is AgentState.RINGING and agent.leg_uuid == leg:
+                agent.ring_cancelled()
+            self._spawn(self.switch.hang_up(leg, "ORIGINATOR_CANCEL"))
+
     def _missed(self, offer: Offer, cause: str) -> None:
-        log.info("agent %s did not answer (%s); on break", offer.agent.id, cause)
-        offer.agent.not_answered()
-        offer.call.offered_to = offer.call.offer_leg = None  # keeps its place at the head
+        log.info("agent %s did not answer (%s)", offer.agent.id, cause)
+        offer.agent.not_answered(self.clock(), max_missed=self.max_missed, reject_delay_s=self.reject_delay_s)
+        offer.call.offers.pop(offer.agent.id, None)  # the caller keeps their place at the head
         self.on_event("agent_no_answer")
         self.dispatch()
 
     def _answered(self, offer: Offer) -> None:
         call, agent = offer.call, offer.agent
-        self.queue.remove(call.call_uuid)
-        agent.answered()
+        queue = self.queue_of(call.call_uuid)
+        queue.remove(call.call_uuid)
+        agent.answered(self.clock())
         wait = call.wait_s(self.clock())
-        self.stats.call_answered(wait, agent.id)
-        self.bridged[call.call_uuid] = Bridged(call.call_uuid, agent.id, offer.leg_uuid, call.caller_number)
+        for stats in (self.stats, queue.stats):
+            stats.call_answered(wait, agent.id)
+        self.bridged[call.call_uuid] = Bridged(
+            call.call_uuid, agent.id, offer.leg_uuid, call.caller_number, queue.name
+        )
         self._leg_owner[offer.leg_uuid] = call.call_uuid
+        if call.caller_number:
+            self.last_agent[call.caller_number] = agent.id
         self.on_event("answered")
         log.info("bridged to agent %s after %.1f s", agent.id, wait)
 
     def _abandon(self, call_uuid: str, cause: str) -> None:
-        call = self.queue.remove(call_uuid)
+        queue = self.queue_of(call_uuid)
+        call = queue.remove(call_uuid) if queue else None
         if call is None:
             return
         wait = call.wait_s(self.clock())
-        self.stats.call_abandoned(wait)
+        for stats in (self.stats, queue.stats):
+            stats.call_abandoned(wait)
         self.on_event("abandoned")
         log.info("caller left the queue after %.1f s (%s)", wait, cause)
-        agent = self.agents.get(call.offered_to or "")
-        if agent and agent.state is AgentState.RINGING and agent.leg_uuid == call.offer_leg:
-            agent.ring_cancelled()
-            self._spawn(self.switch.hang_up(call.offer_leg, "ORIGINATOR_CANCEL"))
+        self._cancel_other_rings(call)
+
+    def _overflow(self, queue: CallQueue, call: WaitingCall) -> None:
+        target = queue.config.overflow
+        queue.remove(call.call_uuid)
+        self._count(queue, "overflowed")
+        next_queue = self.queues.get(target)
+        if next_queue is not None and next_queue is not queue and not next_queue.full:
+            log.info("overflow from %s to %s", queue.name, target, extra={"call_uuid": call.call_uuid})
+            call.entered_at = self.clock()
+            call.next_announce_at = call.entered_at + next_queue.config.announce_every_s
+            next_queue.add(call)
+            self._spawn(self.switch.hold(call.call_uuid, next_queue.config.music_on_hold))
+            return
+        if target != GOODBYE:
+            log.warning("overflow target %r unusable: saying goodbye", target)
+        self._spawn(self.switch.goodbye(call.call_uuid, queue.config.goodbye_prompt))
 
     def _end_bridge(self, bridge: Bridged, *, hang_up: str) -> None:
         self.bridged.pop(bridge.call_uuid, None)
         self._leg_owner.pop(bridge.leg_uuid, None)
         agent = self.agents.get(bridge.agent_id)
+        queue = self.queues.get(bridge.queue)
         if agent and agent.state is AgentState.ON_CALL and agent.leg_uuid == bridge.leg_uuid:
-            agent.call_ended(self.clock())
+            talk_start = agent.call_started
+            wrap = queue.config.wrap_up_s if queue else 0.0
+            agent.call_ended(self.clock(), wrap, self.day())
+            if queue:
+                queue.stats.call_talked(self.clock() - talk_start)
         log.info("call with agent %s ended", bridge.agent_id)
         self._spawn(self.switch.hang_up(hang_up, "NORMAL_CLEARING"))
-
-    def require_queue(self) -> CallQueue:
-        if self.queue is None:
-            raise QueueNotConfigured()
-        return self.queue

@@ -24,6 +24,8 @@ class FakeSwitch:
         self.bridges: list[tuple[str, str]] = []
         self.killed: list[str] = []
         self.held: list[str] = []
+        self.announced: list[tuple[str, int, float]] = []
+        self.goodbyes: list[str] = []
 
     async def hold(self, call_uuid: str, music: str) -> bool:
         self.held.append(call_uuid)
@@ -52,6 +54,12 @@ class FakeSwitch:
 
     async def exists(self, uuid: str) -> bool:
         return uuid in self.live
+
+    async def announce(self, call_uuid: str, position: int, wait_s: float, music: str) -> None:
+        self.announced.append((call_uuid, position, wait_s))
+
+    async def goodbye(self, call_uuid: str, prompt: str) -> None:
+        self.goodbyes.append(call_uuid)
 
 
 class FakeNotifier:
