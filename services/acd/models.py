@@ -1,6 +1,7 @@
 """ACD tables (design §5): agents (profile as JSON) and several queues (options as JSON).
- Live state (who is ringing, who waits) is in
-memory for now; it moves to KV buckets when the ACD runs as several replicas."""
+
+Live state (who is ringing, who waits) is in memory for now; it moves to KV buckets when the ACD runs as
+several replicas."""
 
 from __future__ import annotations
 

@@ -163,7 +163,9 @@ class Distributor:
             return EnqueueResult(False, "queue_unknown")
         current = self.queue_of(call.call_uuid)
         if current is not None or call.call_uuid in self.bridged:  # a retried request
-            return EnqueueResult(True, position=current.position(call.call_uuid) if current else 0)
+            return EnqueueResult(
+                True, position=current.position(call.call_uuid) if current is not None else 0
+            )
         if queue.full:
             return EnqueueResult(False, "queue_full")
         now = self.clock()
@@ -361,7 +363,7 @@ class Distributor:
 
     def _abandon(self, call_uuid: str, cause: str) -> None:
         queue = self.queue_of(call_uuid)
-        call = queue.remove(call_uuid) if queue else None
+        call = queue.remove(call_uuid) if queue is not None else None
         if call is None:
             return
         wait = call.wait_s(self.clock())
@@ -394,9 +396,9 @@ class Distributor:
         queue = self.queues.get(bridge.queue)
         if agent and agent.state is AgentState.ON_CALL and agent.leg_uuid == bridge.leg_uuid:
             talk_start = agent.call_started
-            wrap = queue.config.wrap_up_s if queue else 0.0
+            wrap = queue.config.wrap_up_s if queue is not None else 0.0
             agent.call_ended(self.clock(), wrap, self.day())
-            if queue:
+            if queue is not None:
                 queue.stats.call_talked(self.clock() - talk_start)
         log.info("call with agent %s ended", bridge.agent_id)
         self._spawn(self.switch.hang_up(hang_up, "NORMAL_CLEARING"))
