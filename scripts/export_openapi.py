@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "api"
-SERVICES = ("acd", "ivr", "cdr", "crm")
+SERVICES = ("acd", "ivr", "cdr", "crm", "billing")
 
 
 def openapi_text(service: str) -> str:

@@ -13,7 +13,7 @@ import asyncio
 import importlib
 import sys
 
-SERVICES = ("acd", "ivr", "cdr", "crm")
+SERVICES = ("acd", "ivr", "cdr", "crm", "billing")
 
 
 def _service_module(name: str, module: str):

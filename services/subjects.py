@@ -26,6 +26,8 @@ LEDGER_POSTED = "careline.ledger.posted"
 # --- core request/reply ----------------------------------------------------------------------------
 ACD_ENQUEUE = "careline.acd.enqueue"
 CRM_CALLER_LOOKUP = "careline.crm.caller.lookup"
+BILLING_CARD_AUTH = "careline.billing.card.authenticate"
+BILLING_TARIFF = "careline.billing.tariff"
 
 # --- core push -------------------------------------------------------------------------------------
 AGENT_SCREENPOP = "careline.agent.{agent_id}.screenpop"
@@ -88,6 +90,8 @@ CATALOG: tuple[Entry, ...] = (
     Entry("LEDGER_POSTED", LEDGER_POSTED, "jetstream", "LedgerPosting"),
     Entry("ACD_ENQUEUE", ACD_ENQUEUE, "request", "EnqueueRequest -> EnqueueReply"),
     Entry("CRM_CALLER_LOOKUP", CRM_CALLER_LOOKUP, "request", "CallerLookupRequest -> CallerLookupReply"),
+    Entry("BILLING_CARD_AUTH", BILLING_CARD_AUTH, "request", "CardAuthRequest -> CardAuthReply"),
+    Entry("BILLING_TARIFF", BILLING_TARIFF, "request", "TariffRequest -> TariffReply"),
     Entry("AGENT_SCREENPOP", AGENT_SCREENPOP, "push", "AgentOffered"),
     Entry("CALLS", CALLS, "stream", ""),
     Entry("CDRS", CDRS, "stream", ""),

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from careline import subjects
-from careline.v1 import acd_pb2, call_pb2, cdr_pb2, common_pb2, crm_pb2, ledger_pb2
+from careline.v1 import acd_pb2, billing_pb2, call_pb2, cdr_pb2, common_pb2, crm_pb2, ledger_pb2
 
 SUBJECTS_MD = Path(__file__).resolve().parents[3] / "proto" / "careline" / "v1" / "SUBJECTS.md"
 MESSAGES = {
     name
-    for module in (acd_pb2, call_pb2, cdr_pb2, common_pb2, crm_pb2, ledger_pb2)
+    for module in (acd_pb2, billing_pb2, call_pb2, cdr_pb2, common_pb2, crm_pb2, ledger_pb2)
     for name in module.DESCRIPTOR.message_types_by_name
 }
 
@@ -57,7 +57,12 @@ def test_every_message_subject_is_captured_by_exactly_one_stream_or_none() -> No
     """Facts land in exactly one stream; requests and pushes in none (a stream would swallow replies)."""
     samples = {
         "jetstream": [subjects.call_event("u1", "hungup"), subjects.CDR_CREATED, subjects.LEDGER_POSTED],
-        "core": [subjects.ACD_ENQUEUE, subjects.CRM_CALLER_LOOKUP, subjects.agent_screenpop("1001")],
+        "core": [
+            subjects.ACD_ENQUEUE,
+            subjects.CRM_CALLER_LOOKUP,
+            subjects.BILLING_CARD_AUTH,
+            subjects.agent_screenpop("1001"),
+        ],
     }
 
     def matches(pattern: str, subject: str) -> bool:

@@ -1,0 +1,33 @@
+"""careline.billing application (design §1): card accounts, the ledger, top-ups and rating over HTTP;
+card authentication and tariffs over NATS for the IVR."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from careline.billing import handlers
+from careline.billing.api import router
+from careline.billing.domain import Billing
+from careline.billing.settings import BillingSettings
+from careline.core.runtime import open_runtime
+from careline.core.web import service_app
+
+
+def create_app(settings: BillingSettings | None = None) -> FastAPI:
+    settings = settings or BillingSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # No ESL link yet: the sched_hangup backstop for paid minutes (design §3) comes with authorisation.
+        async with open_runtime(app, settings, db=True, bus=True, esl=False) as rt:
+            billing = Billing(rt.sessions, settings)
+            app.state.billing = billing
+            await handlers.start(rt.bus, billing)
+            yield
+
+    app = service_app(settings, lifespan, title="careline billing")
+    app.include_router(router)
+    return app
