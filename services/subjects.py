@@ -28,6 +28,11 @@ ACD_ENQUEUE = "careline.acd.enqueue"
 CRM_CALLER_LOOKUP = "careline.crm.caller.lookup"
 BILLING_CARD_AUTH = "careline.billing.card.authenticate"
 BILLING_TARIFF = "careline.billing.tariff"
+CRM_APPOINTMENT_BOOK = "careline.crm.appointment.book"
+CRM_APPOINTMENT_CANCEL = "careline.crm.appointment.cancel"
+CRM_APPOINTMENT_READBACK = "careline.crm.appointment.readback"
+CRM_INFO_LOOKUP = "careline.crm.info.lookup"
+CRM_COMPLAINT_FILE = "careline.crm.complaint.file"
 
 # --- core push -------------------------------------------------------------------------------------
 AGENT_SCREENPOP = "careline.agent.{agent_id}.screenpop"
@@ -92,6 +97,23 @@ CATALOG: tuple[Entry, ...] = (
     Entry("CRM_CALLER_LOOKUP", CRM_CALLER_LOOKUP, "request", "CallerLookupRequest -> CallerLookupReply"),
     Entry("BILLING_CARD_AUTH", BILLING_CARD_AUTH, "request", "CardAuthRequest -> CardAuthReply"),
     Entry("BILLING_TARIFF", BILLING_TARIFF, "request", "TariffRequest -> TariffReply"),
+    Entry(
+        "CRM_APPOINTMENT_BOOK", CRM_APPOINTMENT_BOOK, "request", "AppointmentBookRequest -> AppointmentReply"
+    ),
+    Entry(
+        "CRM_APPOINTMENT_CANCEL",
+        CRM_APPOINTMENT_CANCEL,
+        "request",
+        "AppointmentCancelRequest -> AppointmentReply",
+    ),
+    Entry(
+        "CRM_APPOINTMENT_READBACK",
+        CRM_APPOINTMENT_READBACK,
+        "request",
+        "AppointmentReadBackRequest -> AppointmentReply",
+    ),
+    Entry("CRM_INFO_LOOKUP", CRM_INFO_LOOKUP, "request", "InfoLookupRequest -> InfoLookupReply"),
+    Entry("CRM_COMPLAINT_FILE", CRM_COMPLAINT_FILE, "request", "ComplaintFileRequest -> ComplaintFileReply"),
     Entry("AGENT_SCREENPOP", AGENT_SCREENPOP, "push", "AgentOffered"),
     Entry("CALLS", CALLS, "stream", ""),
     Entry("CDRS", CDRS, "stream", ""),

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from careline.core.runtime import open_runtime
 from careline.core.web import service_app
-from careline.crm import api, api_directory, handlers
+from careline.crm import api, api_appointments, api_directory, handlers
 from careline.crm.settings import CrmSettings
 
 
@@ -20,10 +20,10 @@ def create_app(settings: CrmSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The CRM never touches a call, so it has no ESL link (design §3).
         async with open_runtime(app, settings, db=True, bus=True, esl=False) as rt:
-            await handlers.start(rt.bus, rt.sessions, settings.default_area_code)
+            await handlers.start(rt.bus, rt.sessions, settings)
             yield
 
     app = service_app(settings, lifespan, title="careline CRM")
-    for module in (api, api_directory):
+    for module in (api, api_directory, api_appointments):
         app.include_router(module.router)
     return app

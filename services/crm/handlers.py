@@ -1,10 +1,13 @@
 """Bus subjects the CRM answers, mapped to domain calls (design §1, §4).
 
-| subject (careline.subjects)  | kind    | message                                  | domain call            |
-|------------------------------|---------|------------------------------------------|------------------------|
-| CRM_CALLER_LOOKUP            | request | CallerLookupRequest -> CallerLookupReply | domain.lookup_caller   |
+subject (careline.subjects) -> message -> domain call:
 
-Look-ups only read, so a repeated request is trivially idempotent.
+- CRM_CALLER_LOOKUP: CallerLookupRequest -> CallerLookupReply; domain.lookup_caller
+- CRM_APPOINTMENT_BOOK: AppointmentBookRequest -> AppointmentReply; appointments.book_by_card
+- CRM_APPOINTMENT_CANCEL: AppointmentCancelRequest -> AppointmentReply; appointments.cancel
+- CRM_APPOINTMENT_READBACK: AppointmentReadBackRequest -> AppointmentReply; appointments.next_for_card
+
+Look-ups only read, so a repeated request is trivially idempotent; cancel is idempotent by state.
 """
 
 from __future__ import annotations
@@ -17,7 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from careline import subjects
 from careline.core.bus import Bus
 from careline.crm import domain
-from careline.v1.crm_pb2 import CallerLookupReply, CallerLookupRequest
+from careline.crm.handlers_appointments import AppointmentHandlers
+from careline.crm.settings import CrmSettings
+from careline.v1.crm_pb2 import (
+    AppointmentBookRequest,
+    AppointmentCancelRequest,
+    AppointmentReadBackRequest,
+    CallerLookupReply,
+    CallerLookupRequest,
+)
 
 log = logging.getLogger("careline.crm")
 
@@ -67,9 +78,15 @@ class CallerLookupHandler:
             return lookup_reply(match)
 
 
-async def start(bus: Bus, sessions: Callable[[], AsyncSession], default_area_code: str | None) -> None:
+async def start(bus: Bus, sessions: Callable[[], AsyncSession], settings: CrmSettings) -> None:
     await bus.serve(
         subjects.CRM_CALLER_LOOKUP,
-        CallerLookupHandler(sessions, default_area_code),
+        CallerLookupHandler(sessions, settings.default_area_code),
         request_type=CallerLookupRequest,
+    )
+    booking = AppointmentHandlers(sessions, settings.timezone)
+    await bus.serve(subjects.CRM_APPOINTMENT_BOOK, booking.book, request_type=AppointmentBookRequest)
+    await bus.serve(subjects.CRM_APPOINTMENT_CANCEL, booking.cancel, request_type=AppointmentCancelRequest)
+    await bus.serve(
+        subjects.CRM_APPOINTMENT_READBACK, booking.read_back, request_type=AppointmentReadBackRequest
     )

@@ -1,10 +1,12 @@
 """CRM tables (design §5), one module per area, all on :class:`Base` so one Alembic history covers them."""
 
+from careline.crm.models.appointments import Appointment
 from careline.crm.models.base import Base
 from careline.crm.models.directory import Department, Expert, Schedule, Slot, Staff
 from careline.crm.models.patients import Patient, PatientCard, PatientPhone
 
 __all__ = [
+    "Appointment",
     "Base",
     "Department",
     "Expert",
