@@ -19,7 +19,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from careline.core.esl import EslClient  # noqa: E402
 from careline.core.esl.protocol import FrameParser  # noqa: E402
-
 from tests.unit.esl.doubles import FakeEslServer, reply  # noqa: E402
 from tests.unit.esl.traces import TRACES  # noqa: E402
 
