@@ -6,6 +6,7 @@ subject (careline.subjects) -> message -> domain call:
 - CRM_APPOINTMENT_BOOK: AppointmentBookRequest -> AppointmentReply; appointments.book_by_card
 - CRM_APPOINTMENT_CANCEL: AppointmentCancelRequest -> AppointmentReply; appointments.cancel
 - CRM_APPOINTMENT_READBACK: AppointmentReadBackRequest -> AppointmentReply; appointments.next_for_card
+- CRM_INFO_LOOKUP: InfoLookupRequest -> InfoLookupReply; info.look_up
 
 Look-ups only read, so a repeated request is trivially idempotent; cancel is idempotent by state.
 """
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from careline import subjects
 from careline.core.bus import Bus
-from careline.crm import domain
+from careline.crm import domain, info
 from careline.crm.handlers_appointments import AppointmentHandlers
 from careline.crm.settings import CrmSettings
 from careline.v1.crm_pb2 import (
@@ -28,6 +29,8 @@ from careline.v1.crm_pb2 import (
     AppointmentReadBackRequest,
     CallerLookupReply,
     CallerLookupRequest,
+    InfoLookupReply,
+    InfoLookupRequest,
 )
 
 log = logging.getLogger("careline.crm")
@@ -78,6 +81,27 @@ class CallerLookupHandler:
             return lookup_reply(match)
 
 
+class InfoLookupHandler:
+    """Serves information content to the IVR by kind and number (R-INFO1); only reads."""
+
+    def __init__(self, sessions: Callable[[], AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __call__(self, request: InfoLookupRequest) -> InfoLookupReply:
+        async with self._sessions() as session:
+            answer = await info.look_up(request.kind, request.number, session=session)
+        return InfoLookupReply(
+            found=answer.found,
+            reason=answer.reason,
+            kind=answer.kind,
+            number=answer.number,
+            title=answer.title,
+            text=answer.text,
+            sponsor=answer.sponsor,
+            numbers=answer.numbers,
+        )
+
+
 async def start(bus: Bus, sessions: Callable[[], AsyncSession], settings: CrmSettings) -> None:
     await bus.serve(
         subjects.CRM_CALLER_LOOKUP,
@@ -90,3 +114,4 @@ async def start(bus: Bus, sessions: Callable[[], AsyncSession], settings: CrmSet
     await bus.serve(
         subjects.CRM_APPOINTMENT_READBACK, booking.read_back, request_type=AppointmentReadBackRequest
     )
+    await bus.serve(subjects.CRM_INFO_LOOKUP, InfoLookupHandler(sessions), request_type=InfoLookupRequest)

@@ -3,6 +3,7 @@
 from careline.crm.models.appointments import Appointment
 from careline.crm.models.base import Base
 from careline.crm.models.directory import Department, Expert, Schedule, Slot, Staff
+from careline.crm.models.info import InfoItem
 from careline.crm.models.patients import Patient, PatientCard, PatientPhone
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "Base",
     "Department",
     "Expert",
+    "InfoItem",
     "Patient",
     "PatientCard",
     "PatientPhone",
