@@ -155,7 +155,9 @@ class open_stack:  # noqa: N801 - used as `async with open_stack(...)`
         await switch.start()
         self._stack.push_async_callback(switch.stop)
         stack = Stack(nats=nats, switch=switch, data_dir=tmp)
-        extra = {"ivr": {"socket_port": 0}} | self.extra
+        # the IVR's outbound-socket port is chosen by the OS, never assumed free
+        extra = {name: dict(self.extra.get(name, {})) for name in self.services}
+        extra.setdefault("ivr", {}).setdefault("socket_port", 0)
         for name in self.services:
             running = await _serve(name, _settings(name, tmp, nats.url, switch, extra))
             stack.services[name] = running
