@@ -1,6 +1,7 @@
 """The IVR service (design §1, §3): FreeSWITCH dials ``socket <host>:<port> async full``; each call runs
-:class:`careline.ivr.flow.IvrFlow`. ``/readyz`` is false while the socket is not listening or NATS is down.
-Shutdown stops accepting calls, then lets the calls in progress finish (up to ``drain_timeout_s``).
+:class:`careline.ivr.flow.IvrFlow` on the flow published for the dialled number. ``/readyz`` is false
+while the socket is not listening or NATS is down. Shutdown stops accepting calls, then lets the calls
+in progress finish (up to ``drain_timeout_s``).
 """
 
 from __future__ import annotations
@@ -15,32 +16,18 @@ from careline.core.esl import OutboundServer
 from careline.core.runtime import open_runtime
 from careline.core.web import add_readiness_check, service_app
 from careline.ivr import api
-from careline.ivr.flow import IvrFlow, MenuConfig
-from careline.ivr.handlers import AcdQueue, CrmDirectory, KvOwnership
+from careline.ivr.defaults_loader import StaticPlans, hospital_bundle
+from careline.ivr.flow import IvrFlow, SessionConfig
+from careline.ivr.handlers import AcdQueue, CrmDirectory, KvOwnership, NatsServices
 from careline.ivr.settings import IvrSettings
 
 log = logging.getLogger("careline.ivr")
 
 
-def menu_config(settings: IvrSettings) -> MenuConfig:
-    prompts = (
-        settings.prompt_main_menu,
-        settings.prompt_invalid,
-        settings.prompt_sorry,
-        settings.prompt_goodbye,
-    )
-    tts = {"tts_engine": settings.tts_engine, "tts_voice": settings.tts_voice}
-    return MenuConfig(
-        main_menu=settings.prompt_main_menu,
-        invalid=settings.prompt_invalid,
-        sorry=settings.prompt_sorry,
-        goodbye=settings.prompt_goodbye,
-        timeout_ms=settings.menu_timeout_ms,
-        digit_timeout_ms=settings.menu_digit_timeout_ms,
-        retries=settings.menu_retries,
-        queue=settings.acd_queue,
-        vip_direct=settings.vip_direct_to_agent,
-        channel_vars=tts if any(p.startswith("say:") for p in prompts) else {},
+def session_config(settings: IvrSettings) -> SessionConfig:
+    return SessionConfig(
+        recordings_dir=settings.recordings_dir,
+        channel_vars={"tts_engine": settings.tts_engine, "tts_voice": settings.tts_voice},
     )
 
 
@@ -53,14 +40,16 @@ def create_app(settings: IvrSettings | None = None) -> FastAPI:
             metrics = app.state.metrics
             counters = {
                 "calls": metrics.counter("calls_total", "IVR calls by outcome", ("outcome",)),
-                "menu_choices": metrics.counter("menu_choices_total", "main menu input", ("choice",)),
+                "menu_choices": metrics.counter("menu_choices_total", "menu input", ("choice",)),
                 "handovers": metrics.counter("handovers_total", "hand-overs to the ACD", ("result",)),
             }
             flow = IvrFlow(
-                menu_config(settings),
+                session_config(settings),
+                StaticPlans(hospital_bundle(settings), settings.features),
                 CrmDirectory(rt.bus, settings.crm_timeout_s),
                 AcdQueue(rt.bus, settings.acd_timeout_s),
                 KvOwnership(rt.bus),
+                NatsServices(rt.bus),
                 count=lambda metric, label: counters[metric].labels(label).inc(),
             )
             server = OutboundServer(

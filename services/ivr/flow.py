@@ -1,13 +1,14 @@
-"""One call's path through the IVR (R-IVR1, R-IVR3, R-IVR5, R-CRM2; design §3).
+"""One call's session in the IVR (R-IVR1, R-IVR3, R-IVR5, R-CRM2, R-VIP2; design §3).
 
-claim ownership → tag the channel → answer → recognise the caller → main menu → hand over to the ACD.
+claim ownership → tag the channel → answer → recognise the caller → run the flow published for the
+dialled number (:mod:`careline.ivr.engine`) → hand over to the ACD, or hang up.
 
-The flow knows nothing of NATS or ESL: it talks to the call through :class:`CallPort` (the ESL adapter's
-``OutboundCall`` fits it) and to other services through three small ports the service wires to NATS.
-Rules:
-- key 0 asks for a human; a bad key or silence re-prompts ``menu_retries`` times, then a human takes the
-  call anyway — elderly callers are never cut off (R-IVR5);
+The session knows nothing of NATS or ESL: it talks to the call through :class:`CallPort` (the ESL
+adapter's ``OutboundCall`` fits it; :class:`EslVoice` turns it into the interpreter's ``Voice``) and to
+other services through small ports the service wires to NATS. Rules:
 - the caller look-up is best effort: a slow or absent CRM means "unknown caller", never a stuck call;
+  what it finds (VIP, patient id…) is call data, which the flow tests and the ACD receives (R-ACD2);
+- the plan (flow version and prompts) is taken once, at the start: a call keeps its version (R-IVR4);
 - hand-over: the ACD takes ownership (CAS ivr→acd) and accepts; only then the IVR parks the call and
   releases the socket, which leaves the call up. If the ACD refuses or is silent, the caller hears a
   sorry prompt and the call ends with the reason logged;
@@ -19,24 +20,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
 from careline.core.log import call_context
+from careline.ivr.engine import CallPlan, Hangup, Interpreter, Services, Transfer
 
 T = TypeVar("T")
 
 log = logging.getLogger("careline.ivr.flow")
 
-AGENT_KEY = "0"
 MENU_VAR = "careline_menu_choice"
 CALL_ID_VAR = "careline_call_id"
+ASK_REGEX = "[0-9*#]+"  # let every key through: the interpreter tells wrong keys from silence
 
 
 class CallPort(Protocol):
     uuid: str
     caller_id_number: str
+    destination_number: str
 
     @property
     def hung_up(self) -> bool: ...
@@ -68,7 +70,9 @@ class HandOver:
     queue: str
     vip: bool
     call_data: dict[str, str]
-    reason: str  # why a human: "key_0", "menu_exhausted", "vip"
+    reason: str  # why a human: "key_0", "input_failed", "vip", "flow"…
+    skills: tuple[str, ...] = ()
+    priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,22 +102,16 @@ class Ownership(Protocol):
         """The call ended while the IVR owned it."""
 
 
-class MenuResult(StrEnum):
-    AGENT = "agent"
-    EXHAUSTED = "exhausted"
+class Plans(Protocol):
+    async def plan_for(self, dialled: str) -> CallPlan:
+        """The plan published for the dialled number (else the default flow's); never fails a call."""
 
 
 @dataclass(frozen=True)
-class MenuConfig:
-    main_menu: str
-    invalid: str
-    sorry: str
-    goodbye: str
-    timeout_ms: int = 5000
-    digit_timeout_ms: int = 3000
-    retries: int = 2
-    queue: str = "general"
-    vip_direct: bool = True
+class SessionConfig:
+    sorry: str = "sorry"  # prompt refs said when no human can take the call
+    goodbye: str = "goodbye"
+    recordings_dir: str = "/var/lib/careline/recordings"
     channel_vars: dict[str, str] = field(default_factory=dict)  # set on every call, e.g. tts_engine
 
 
@@ -123,10 +121,12 @@ class CallerHungUp(Exception):  # noqa: N818 - a way out, not a failure
 
 @dataclass
 class IvrFlow:
-    config: MenuConfig
+    config: SessionConfig
+    plans: Plans
     directory: Directory
     acd: Acd
     ownership: Ownership
+    services: Services
     count: Callable[[str, str], None] = lambda _metric, _label: None  # metrics hook (metric, label)
 
     async def handle(self, call: CallPort) -> None:
@@ -153,54 +153,60 @@ class IvrFlow:
             await call.release()
             return
         for name, value in {CALL_ID_VAR: call.uuid, **self.config.channel_vars}.items():
-            await self._do(call, "set", f"{name}={value}")
-        await self._do(call, "answer")
+            await _do(call, "set", f"{name}={value}")
+        await _do(call, "answer")
+        dialled = getattr(call, "destination_number", "") or ""
         caller = await self.directory.lookup(call.caller_id_number)
-        if caller.vip and self.config.vip_direct:
-            reason = "vip"
-        else:
-            reason = "key_0" if await self._menu(call) is MenuResult.AGENT else "menu_exhausted"
-        await self._hand_over(call, caller, reason)
+        plan = await self.plans.plan_for(dialled)
+        data = {
+            **caller.data,
+            "caller_number": call.caller_id_number,
+            "dialled_number": dialled,
+            "vip": "true" if caller.vip else "false",
+            "ivr_flow": plan.flow,
+            "ivr_flow_version": str(plan.version),
+        }
+        voice = EslVoice(call, self.config.recordings_dir)
+        outcome = await Interpreter(plan, voice, self.services, count=self.count).run(data)
+        _check(call)
+        if isinstance(outcome, Hangup):
+            self.count("calls", "ivr_hangup")
+            await call.hangup(outcome.cause)
+            return
+        await self._hand_over(call, plan, caller, outcome, data)
 
-    async def _menu(self, call: CallPort) -> MenuResult:
-        cfg = self.config
-        for attempt in range(cfg.retries + 1):
-            digits = await _until_hangup(
-                call,
-                call.play_and_get_digits(
-                    min_digits=1,
-                    max_digits=1,
-                    tries=1,
-                    timeout_ms=cfg.timeout_ms,
-                    digit_timeout_ms=cfg.digit_timeout_ms,
-                    terminators="#",
-                    prompt=pagd_file(cfg.main_menu),
-                    invalid_prompt="silence_stream://250",
-                    var_name=MENU_VAR,
-                    regex="\\d",
-                ),
-            )
-            self._check(call)
-            choice = digits or ""
-            self.count("menu_choices", choice if choice == AGENT_KEY else ("invalid" if choice else "none"))
-            if choice == AGENT_KEY:
-                return MenuResult.AGENT
-            log.info("menu attempt %d: %s", attempt + 1, f"key {choice}" if choice else "no input")
-            if attempt < cfg.retries:
-                await self._do(call, "playback", cfg.invalid)
-        return MenuResult.EXHAUSTED
-
-    async def _hand_over(self, call: CallPort, caller: Caller, reason: str) -> None:
+    async def _hand_over(
+        self, call: CallPort, plan: CallPlan, caller: Caller, transfer: Transfer, data: dict[str, str]
+    ) -> None:
+        data.pop("ivr_node", None)
         request = HandOver(
-            call.uuid, call.caller_id_number, self.config.queue, caller.vip, caller.data, reason
+            call.uuid,
+            call.caller_id_number,
+            transfer.queue,
+            caller.vip,
+            {k: v for k, v in data.items() if v},
+            transfer.reason,
+            transfer.skills,
+            transfer.priority,
         )
         reply = await self.acd.hand_over(request)
-        self._check(call)
+        _check(call)
+        if not reply.accepted and reply.reason == "queue_unknown" and transfer.fallback_queue:
+            # A flow naming a queue the ACD does not serve must not cut the caller off (R-IVR5).
+            log.warning("queue %s unknown to the ACD; trying %s", transfer.queue, transfer.fallback_queue)
+            request = replace(request, queue=transfer.fallback_queue, skills=())
+            reply = await self.acd.hand_over(request)
+            _check(call)
         if not reply.accepted and await self.ownership.owner(call.uuid) == "acd":
             # The ACD's reply was lost but its CAS won: the call is the ACD's (design §3).
             reply = HandOverReply(True, "owner_is_acd")
         if reply.accepted:
-            log.info("handed to the ACD (%s), position %d", reason, reply.position)
+            log.info(
+                "handed to the ACD queue %s (%s), position %d",
+                transfer.queue,
+                transfer.reason,
+                reply.position,
+            )
             self.count("handovers", "accepted")
             # park keeps the call up once the socket closes; the ACD plays music and bridges it.
             await call.execute("park", wait=False)
@@ -208,23 +214,63 @@ class IvrFlow:
             return
         log.warning("ACD did not take the call: %s; saying sorry and hanging up", reply.reason)
         self.count("handovers", reply.reason or "refused")
-        await self._do(call, "playback", self.config.sorry)
-        await self._do(call, "playback", self.config.goodbye)
+        for ref in (self.config.sorry, self.config.goodbye):
+            media = plan.resolve(ref)
+            if media:
+                await _do(call, "playback", media)
         await call.hangup("NORMAL_TEMPORARY_FAILURE")
-
-    async def _do(self, call: CallPort, app: str, arg: str | None = None) -> None:
-        self._check(call)
-        await _until_hangup(call, call.execute(app, arg))
-        self._check(call)
-
-    @staticmethod
-    def _check(call: CallPort) -> None:
-        if call.hung_up:
-            raise CallerHungUp()
 
     def _caller_left(self, call: CallPort) -> None:
         log.info("caller hung up in the IVR")
         self.count("calls", "caller_hung_up")
+
+
+class EslVoice:
+    """The interpreter's :class:`~careline.ivr.engine.Voice` on an outbound-socket call."""
+
+    def __init__(self, call: CallPort, recordings_dir: str) -> None:
+        self.call, self.recordings_dir = call, recordings_dir.rstrip("/")
+
+    async def say(self, media: str) -> None:
+        await _do(self.call, "playback", media)
+
+    async def ask(
+        self, media: str, *, max_digits: int, timeout_ms: int, digit_timeout_ms: int, terminator: str
+    ) -> str:
+        _check(self.call)
+        digits = await _until_hangup(
+            self.call,
+            self.call.play_and_get_digits(
+                min_digits=1,
+                max_digits=max_digits,
+                tries=1,
+                timeout_ms=timeout_ms,
+                digit_timeout_ms=digit_timeout_ms,
+                terminators=terminator or "none",
+                prompt=pagd_file(media),
+                invalid_prompt="silence_stream://250",
+                var_name=MENU_VAR,
+                regex=ASK_REGEX,
+            ),
+        )
+        _check(self.call)
+        return digits or ""
+
+    async def record(self, name: str, max_seconds: int) -> str:
+        path = f"{self.recordings_dir}/{self.call.uuid}-{name}.wav"
+        await _do(self.call, "record", f"{path} {int(max_seconds)}")
+        return path
+
+
+async def _do(call: CallPort, app: str, arg: str | None = None) -> None:
+    _check(call)
+    await _until_hangup(call, call.execute(app, arg))
+    _check(call)
+
+
+def _check(call: CallPort) -> None:
+    if call.hung_up:
+        raise CallerHungUp()
 
 
 def pagd_file(path: str) -> str:

@@ -3,17 +3,26 @@
 - outbound socket call → :meth:`IvrFlow.handle` (one session per call);
 - caller look-up → request ``careline.crm.caller.lookup`` (CallerLookupRequest/Reply), short timeout;
 - hand-over → request ``careline.acd.enqueue`` (EnqueueRequest/Reply);
-- ownership → KV bucket ``call_owner``: create ``ivr``; the ACD moves it to ``acd`` with a CAS.
+- ownership → KV bucket ``call_owner``: create ``ivr``; the ACD moves it to ``acd`` with a CAS;
+- a flow's look-up node → request on its subject with the careline.v1 messages it names
+  (:class:`NatsServices`).
 Every adapter turns failure into the flow's safe answer (unknown caller, not accepted), so a broken
 neighbour never leaves a caller in silence.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 
+from google.protobuf import json_format, symbol_database
+from google.protobuf.message import Message
+
+import careline.v1
 from careline import subjects
 from careline.core.bus import Bus, BusError, Conflict, new_meta
+from careline.ivr.engine import LookupFailed
 from careline.ivr.flow import Caller, HandOver, HandOverReply
 from careline.v1.acd_pb2 import EnqueueReply, EnqueueRequest
 from careline.v1.crm_pb2 import CallerLookupReply, CallerLookupRequest
@@ -66,6 +75,8 @@ class AcdQueue:
             caller_number=request.caller_number,
             queue=request.queue,
             vip=request.vip,
+            priority=request.priority,
+            skills=list(request.skills),
             call_data={**request.call_data, "ivr_reason": request.reason},
         )
         try:
@@ -113,3 +124,44 @@ class KvOwnership:
                 await kv.delete(call_uuid, revision=entry.revision)
             except Conflict:
                 pass  # the ACD took it meanwhile: its to forget
+
+
+def message_class(full_name: str) -> type[Message]:
+    """A careline.v1 message class by its full name (``careline.v1.CallerLookupRequest``)."""
+    for module in pkgutil.iter_modules(careline.v1.__path__):
+        if module.name.endswith("_pb2"):
+            importlib.import_module(f"careline.v1.{module.name}")
+    try:
+        return symbol_database.Default().GetSymbol(full_name)
+    except KeyError as err:
+        raise LookupError(f"unknown message type {full_name}") from err
+
+
+class NatsServices:
+    """Look-up nodes (R-IVR2): fields in, reply fields out as strings; any failure is LookupFailed."""
+
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+
+    async def lookup(
+        self, subject: str, request_type: str, fields: dict[str, str], reply_type: str, timeout_s: float
+    ) -> dict[str, str]:
+        try:
+            request = json_format.ParseDict(
+                fields, message_class(request_type)(), ignore_unknown_fields=False
+            )
+            reply = await self.bus.request(
+                subject, request, reply_type=message_class(reply_type), timeout=timeout_s
+            )
+        except (BusError, TimeoutError, OSError, LookupError, json_format.ParseError) as err:
+            raise LookupFailed(f"{type(err).__name__}: {err}") from err
+        values = json_format.MessageToDict(
+            reply, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+        )
+        return {key: _text(value) for key, value in values.items()}
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if isinstance(value, dict | list) else str(value)

@@ -21,18 +21,16 @@ class IvrSettings(ServiceSettings):
     socket_linger_s: int = 10
     drain_timeout_s: float = 30.0
 
-    prompt_main_menu: str = "say:Welcome to the hospital. To speak to an operator, press 0."
-    prompt_invalid: str = "say:Sorry, that is not a valid choice."
-    prompt_goodbye: str = "say:Thank you for calling. Goodbye."
-    prompt_sorry: str = "say:We are sorry, nobody can take your call right now. Please call again later."
+    # Recorded files for four prompts of the default hospital flow, seeded on first start; empty keeps
+    # the flow's TTS text (services/ivr/defaults/hospital.json). Later edits go through /v1/prompts.
+    prompt_main_menu: str = ""
+    prompt_invalid: str = ""
+    prompt_goodbye: str = ""
+    prompt_sorry: str = ""
     tts_engine: str = "flite"
     tts_voice: str = "kal"
 
-    menu_timeout_ms: int = 5000  # wait for the first key after the prompt
-    menu_digit_timeout_ms: int = 3000
-    menu_retries: int = 2  # re-prompts after a bad or missing key; then a human takes the call (R-IVR5)
-
-    acd_queue: str = "general"
     acd_timeout_s: float = 3.0
     crm_timeout_s: float = 0.5  # a slow CRM must never hold the caller (R-CRM2 is best effort)
-    vip_direct_to_agent: bool = True  # R-VIP2: known VIP numbers skip the menu
+    recordings_dir: str = "/var/lib/careline/recordings"  # where FreeSWITCH writes voice messages
+    features: dict[str, bool] = {}  # feature flags for flow conditions, overriding the flows' own

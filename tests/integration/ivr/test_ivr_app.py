@@ -20,8 +20,8 @@ async def test_without_an_acd_the_caller_hears_sorry_and_the_call_ends(tmp_path,
     settings = IvrSettings(
         env="test",
         nats_url=nats_url,
+        data_dir=tmp_path,
         socket_port=0,
-        acd_queue="nobody-serves-this",
         acd_timeout_s=0.5,
         prompt_main_menu="ivr/menu.wav",
     )
@@ -48,7 +48,9 @@ async def test_drain_takes_the_pod_out_of_rotation_and_counts_calls_in_progress(
     sw = Switch(SwitchConfig(esl_port=0, password=secrets.token_hex(8), time_scale=0.05))
     await sw.start()
     app = create_app(
-        IvrSettings(env="test", nats_url=nats_url, socket_port=0, prompt_main_menu="ivr/menu.wav")
+        IvrSettings(
+            env="test", data_dir=tmp_path, nats_url=nats_url, socket_port=0, prompt_main_menu="ivr/menu.wav"
+        )
     )
     try:
         async with app.router.lifespan_context(app):

@@ -1,4 +1,5 @@
-"""The IVR call flow (R-IVR1, R-IVR5, R-CRM2; design §3), with a scripted call and fake services."""
+"""One call's IVR session (R-IVR1, R-IVR5, R-CRM2, R-VIP2; design §3), with a scripted call and fake
+services, running the bundled hospital flow with recorded files for its menu prompts."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import asyncio
 
 import pytest
 
-from careline.ivr.flow import Caller, HandOver, HandOverReply, IvrFlow, MenuConfig
+from careline.ivr.defaults_loader import StaticPlans, hospital_bundle
+from careline.ivr.engine import LookupFailed
+from careline.ivr.flow import Caller, HandOver, HandOverReply, IvrFlow, SessionConfig
+from careline.ivr.settings import IvrSettings
 
 
 class FakeCall:
     def __init__(self, keys: list[str | None], hang_up_after: int | None = None):
-        self.uuid, self.caller_id_number = "call-1", "13800000000"
+        self.uuid, self.caller_id_number, self.destination_number = "call-1", "13800000000", "5000"
         self.keys = list(keys)  # one entry per play_and_get_digits
         self.apps: list[tuple[str, str | None, bool]] = []
         self.hung_up = False
@@ -73,16 +77,30 @@ class FakeOwnership:
         self.forgotten.append(uuid)
 
 
-CONFIG = MenuConfig(main_menu="menu.wav", invalid="invalid.wav", sorry="sorry.wav", goodbye="bye.wav")
+class NoServices:
+    async def lookup(self, *args):
+        raise LookupFailed("none here")
+
+
+SETTINGS = IvrSettings(
+    env="test",
+    prompt_main_menu="menu.wav",
+    prompt_invalid="invalid.wav",
+    prompt_sorry="sorry.wav",
+    prompt_goodbye="bye.wav",
+)
+PLANS = StaticPlans(hospital_bundle(SETTINGS))
 
 
 def _flow(reply=HandOverReply(True, position=1), caller=None, ownership=None):
     counts: list[tuple[str, str]] = []
     flow = IvrFlow(
-        CONFIG,
+        SessionConfig(),
+        PLANS,
         FakeDirectory(caller),
         FakeAcd(reply),
         ownership or FakeOwnership(),
+        NoServices(),
         count=lambda m, label: counts.append((m, label)),
     )
     return flow, counts
@@ -100,19 +118,23 @@ async def test_key_0_hands_over_then_parks_and_releases():
     assert call.apps[0][1] == "careline_call_id=call-1"
     assert call.apps[-1] == ("park", None, False)  # queued, not awaited
     assert call.released and not call.hung_up
-    assert flow.acd.requests[0].reason == "key_0" and flow.acd.requests[0].queue == "general"
+    request = flow.acd.requests[0]
+    assert request.reason == "key_0" and request.queue == "general"
+    assert request.call_data["ivr_flow"] == "hospital" and request.call_data["vip"] == "false"
     assert ("menu_choices", "0") in counts and ("handovers", "accepted") in counts
 
 
-async def test_bad_keys_and_silence_reprompt_twice_then_go_to_a_human():
+@pytest.mark.parametrize("keys", [["5", None], [None, "7"], ["5", "7"], [None, None]])
+async def test_two_failed_inputs_go_to_a_human_never_a_cut_off(keys):
     flow, counts = _flow()
-    call = FakeCall(["5", None, "7"])
+    call = FakeCall(keys)
     await flow.handle(call)
-    assert _apps(call).count("play_and_get_digits") == 3
-    assert _apps(call).count("playback") == 2  # invalid prompt between attempts, not after the last
-    assert flow.acd.requests[0].reason == "menu_exhausted"
+    assert _apps(call).count("play_and_get_digits") == 2
+    assert [arg for app, arg, _ in call.apps if app == "playback"] == ["invalid.wav"]  # between, not after
+    assert flow.acd.requests[0].reason == "input_failed"
     assert call.released and not call.hung_up
-    assert [label for m, label in counts if m == "menu_choices"] == ["invalid", "none", "invalid"]
+    labels = [label for m, label in counts if m == "menu_choices"]
+    assert labels == ["invalid" if k else "none" for k in keys]
 
 
 async def test_refused_hand_over_says_sorry_and_hangs_up():
@@ -138,12 +160,24 @@ async def test_lost_reply_but_acd_owns_the_call_counts_as_accepted():
     assert call.released and not call.hung_up
 
 
-async def test_vip_skips_the_menu():
+async def test_vip_skips_the_menu_into_the_vip_queue():
     flow, _ = _flow(caller=Caller(found=True, vip=True, data={"patient_id": "p1"}))
     call = FakeCall([])
     await flow.handle(call)
     assert "play_and_get_digits" not in _apps(call)
-    assert flow.acd.requests[0].vip and flow.acd.requests[0].call_data == {"patient_id": "p1"}
+    request = flow.acd.requests[0]
+    assert (request.queue, request.vip, request.priority, request.reason) == ("vip", True, 100, "vip")
+    assert request.call_data["patient_id"] == "p1" and request.call_data["vip"] == "true"
+
+
+async def test_call_data_collected_travels_to_the_acd():
+    flow, _ = _flow()
+    call = FakeCall(["1", "1", "12345678"])  # appointments, book, card number
+    await flow.handle(call)
+    request = flow.acd.requests[0]
+    assert request.queue == "general" and request.skills == ("appointments",)
+    data = request.call_data
+    assert (data["intent"], data["card_number"], data["main_choice"]) == ("appointment", "12345678", "1")
 
 
 @pytest.mark.parametrize("hang_up_after", [1, 2, 3])
@@ -181,3 +215,18 @@ def test_prompt_with_spaces_is_quoted_for_play_and_get_digits():
 
     assert pagd_file("say:Press 0 for an operator") == "'say:Press 0 for an operator'"
     assert pagd_file("/srv/sounds/menu.wav") == "/srv/sounds/menu.wav"
+
+
+async def test_a_queue_the_acd_does_not_know_falls_back_to_the_human_queue():
+    flow, _ = _flow(caller=Caller(found=True, vip=True))
+    replies = [HandOverReply(False, "queue_unknown"), HandOverReply(True, position=1)]
+
+    async def acd(request):
+        flow.acd.requests.append(request)
+        return replies.pop(0)
+
+    flow.acd.hand_over = acd
+    call = FakeCall([])
+    await flow.handle(call)
+    assert [r.queue for r in flow.acd.requests] == ["vip", "general"]
+    assert call.released and not call.hung_up

@@ -1,0 +1,1 @@
+"""Flows and prompts shipped as data (the default hospital flow)."""
