@@ -7,6 +7,8 @@ subject (careline.subjects) -> message -> domain call:
 - CRM_APPOINTMENT_CANCEL: AppointmentCancelRequest -> AppointmentReply; appointments.cancel
 - CRM_APPOINTMENT_READBACK: AppointmentReadBackRequest -> AppointmentReply; appointments.next_for_card
 - CRM_INFO_LOOKUP: InfoLookupRequest -> InfoLookupReply; info.look_up
+- CRM_COMPLAINT_FILE: ComplaintFileRequest -> ComplaintFileReply; complaints.file_complaint (a
+  repeated request for the same call and codes answers the complaint already filed)
 
 Look-ups only read, so a repeated request is trivially idempotent; cancel is idempotent by state.
 """
@@ -16,12 +18,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careline import subjects
 from careline.core.bus import Bus
-from careline.crm import domain, info
+from careline.core.web import DomainError, NotFound
+from careline.crm import complaints, domain, info
 from careline.crm.handlers_appointments import AppointmentHandlers
+from careline.crm.schemas_complaints import ComplaintIn
 from careline.crm.settings import CrmSettings
 from careline.v1.crm_pb2 import (
     AppointmentBookRequest,
@@ -29,6 +34,8 @@ from careline.v1.crm_pb2 import (
     AppointmentReadBackRequest,
     CallerLookupReply,
     CallerLookupRequest,
+    ComplaintFileReply,
+    ComplaintFileRequest,
     InfoLookupReply,
     InfoLookupRequest,
 )
@@ -102,6 +109,55 @@ class InfoLookupHandler:
         )
 
 
+class ComplaintFileHandler:
+    """Files a DTMF complaint (R-CMP1). Codes are checked against the directory; a wrong code is an
+    answer (ok=false, reason) the IVR turns into "please key the code again", never a bus error."""
+
+    def __init__(self, sessions: Callable[[], AsyncSession], settings: CrmSettings) -> None:
+        self._sessions = sessions
+        self._settings = settings
+
+    async def __call__(self, request: ComplaintFileRequest) -> ComplaintFileReply:
+        async with self._sessions() as session:
+            if request.call_uuid:  # a retried request (lost reply) must not file a second complaint
+                rows, _ = await complaints.list_complaints(session=session, call_uuid=request.call_uuid)
+                for row in rows:
+                    if (row.department.code if row.department else "") == request.department_code and (
+                        row.staff.code if row.staff else ""
+                    ) == request.staff_code:
+                        return ComplaintFileReply(ok=True, complaint_id=row.id, reference=row.reference)
+            try:
+                data = ComplaintIn(
+                    channel="dtmf",
+                    department_code=request.department_code or None,
+                    staff_code=request.staff_code or None,
+                    caller_phone=request.caller_number,
+                    call_uuid=request.call_uuid,
+                    voice_message_path=request.voice_message_path,
+                    recording_id=request.recording_id,
+                )
+                row = await complaints.file_complaint(
+                    data,
+                    session=session,
+                    zone=self._settings.timezone,
+                    due_days=self._settings.complaint_due_days,
+                    default_area_code=self._settings.default_area_code,
+                )
+            except ValidationError as err:
+                return ComplaintFileReply(ok=False, reason="invalid", detail=str(err.errors()[0]["msg"]))
+            except DomainError as err:
+                return ComplaintFileReply(ok=False, reason=_complaint_reason(err), detail=err.reason)
+            return ComplaintFileReply(ok=True, complaint_id=row.id, reference=row.reference)
+
+
+def _complaint_reason(err: DomainError) -> str:
+    if isinstance(err, complaints.StaffNotInDepartment):
+        return "staff_not_in_department"
+    if isinstance(err, NotFound):
+        return "staff_unknown" if "staff" in err.reason else "department_unknown"
+    return "invalid"
+
+
 async def start(bus: Bus, sessions: Callable[[], AsyncSession], settings: CrmSettings) -> None:
     await bus.serve(
         subjects.CRM_CALLER_LOOKUP,
@@ -115,3 +171,8 @@ async def start(bus: Bus, sessions: Callable[[], AsyncSession], settings: CrmSet
         subjects.CRM_APPOINTMENT_READBACK, booking.read_back, request_type=AppointmentReadBackRequest
     )
     await bus.serve(subjects.CRM_INFO_LOOKUP, InfoLookupHandler(sessions), request_type=InfoLookupRequest)
+    await bus.serve(
+        subjects.CRM_COMPLAINT_FILE,
+        ComplaintFileHandler(sessions, settings),
+        request_type=ComplaintFileRequest,
+    )

@@ -2,6 +2,7 @@
 
 from careline.crm.models.appointments import Appointment
 from careline.crm.models.base import Base
+from careline.crm.models.complaints import Complaint
 from careline.crm.models.directory import Department, Expert, Schedule, Slot, Staff
 from careline.crm.models.info import InfoItem
 from careline.crm.models.patients import Patient, PatientCard, PatientPhone
@@ -9,6 +10,7 @@ from careline.crm.models.patients import Patient, PatientCard, PatientPhone
 __all__ = [
     "Appointment",
     "Base",
+    "Complaint",
     "Department",
     "Expert",
     "InfoItem",
