@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from careline.core.runtime import open_runtime
 from careline.core.web import service_app
-from careline.crm import api, api_appointments, api_complaints, api_directory, api_info, handlers
+from careline.crm import api, api_appointments, api_complaints, api_directory, api_history, api_info, handlers
 from careline.crm.settings import CrmSettings
 
 
@@ -24,6 +24,6 @@ def create_app(settings: CrmSettings | None = None) -> FastAPI:
             yield
 
     app = service_app(settings, lifespan, title="careline CRM")
-    for module in (api, api_directory, api_appointments, api_info, api_complaints):
+    for module in (api, api_directory, api_appointments, api_info, api_complaints, api_history):
         app.include_router(module.router)
     return app

@@ -176,18 +176,18 @@ async def link(complaint_id: str, data: LinkIn, *, session: AsyncSession) -> Com
     return await get_complaint(complaint_id, session=session)
 
 
-async def link_cdr(call_uuid: str, cdr_id: str, recording_id: str, *, session: AsyncSession) -> int:
-    """Attach a call's CDR (and recording) to the complaints filed during it; no commit (the caller's
-    transaction also records the call). Returns how many complaints were linked."""
+async def link_cdr(call_uuid: str, cdr_id: str, recording_id: str, *, session: AsyncSession) -> None:
+    """Attach a call's CDR (the A leg's uuid) and recording to complaints filed during it; the first
+    value seen sticks. No commit: the caller's transaction also stores the call leg."""
     if not call_uuid:
-        return 0
-    values: dict[str, str] = {"cdr_id": cdr_id}
+        return
+    during = (Complaint.call_uuid == call_uuid,)
+    if cdr_id:
+        await session.execute(update(Complaint).where(*during, Complaint.cdr_id == "").values(cdr_id=cdr_id))
     if recording_id:
-        values["recording_id"] = recording_id
-    result = await session.execute(
-        update(Complaint).where(Complaint.call_uuid == call_uuid, Complaint.cdr_id == "").values(**values)
-    )
-    return result.rowcount or 0
+        await session.execute(
+            update(Complaint).where(*during, Complaint.recording_id == "").values(recording_id=recording_id)
+        )
 
 
 def is_overdue(row: Complaint, at: dt.datetime | None = None) -> bool:

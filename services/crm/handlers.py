@@ -7,6 +7,8 @@ subject (careline.subjects) -> message -> domain call:
 - CRM_APPOINTMENT_CANCEL: AppointmentCancelRequest -> AppointmentReply; appointments.cancel
 - CRM_APPOINTMENT_READBACK: AppointmentReadBackRequest -> AppointmentReply; appointments.next_for_card
 - CRM_INFO_LOOKUP: InfoLookupRequest -> InfoLookupReply; info.look_up
+- CDR_CREATED (stream CDRS, durable settings.cdr_durable): Cdr; history.record_cdr (idempotent by leg
+  uuid: a repeated fact is AlreadyProcessed, acked)
 - CRM_COMPLAINT_FILE: ComplaintFileRequest -> ComplaintFileReply; complaints.file_complaint (a
   repeated request for the same call and codes answers the complaint already filed)
 
@@ -24,10 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from careline import subjects
 from careline.core.bus import Bus
 from careline.core.web import DomainError, NotFound
-from careline.crm import complaints, domain, info
+from careline.crm import complaints, domain, history, info
 from careline.crm.handlers_appointments import AppointmentHandlers
 from careline.crm.schemas_complaints import ComplaintIn
 from careline.crm.settings import CrmSettings
+from careline.v1.cdr_pb2 import Cdr
 from careline.v1.crm_pb2 import (
     AppointmentBookRequest,
     AppointmentCancelRequest,
@@ -158,6 +161,21 @@ def _complaint_reason(err: DomainError) -> str:
     return "invalid"
 
 
+CDR_STREAMS = tuple(spec for spec in subjects.STREAMS if spec.name == subjects.CDRS)
+
+
+class CdrHandler:
+    """Remembers every call leg for the callers' history (R-CRM1) and links complaints to it (R-CMP1)."""
+
+    def __init__(self, sessions: Callable[[], AsyncSession], default_area_code: str | None) -> None:
+        self._sessions = sessions
+        self._area = default_area_code
+
+    async def __call__(self, cdr: Cdr) -> None:
+        async with self._sessions() as session:
+            await history.record_cdr(cdr, session=session, default_area_code=self._area)
+
+
 async def start(bus: Bus, sessions: Callable[[], AsyncSession], settings: CrmSettings) -> None:
     await bus.serve(
         subjects.CRM_CALLER_LOOKUP,
@@ -175,4 +193,13 @@ async def start(bus: Bus, sessions: Callable[[], AsyncSession], settings: CrmSet
         subjects.CRM_COMPLAINT_FILE,
         ComplaintFileHandler(sessions, settings),
         request_type=ComplaintFileRequest,
+    )
+    # Safe from every replica; the CDR service may start after us (design §4).
+    await bus.ensure_streams(CDR_STREAMS)
+    await bus.consume(
+        subjects.CDRS,
+        settings.cdr_durable,
+        subjects.CDR_CREATED,
+        CdrHandler(sessions, settings.default_area_code),
+        msg_type=Cdr,
     )
