@@ -15,11 +15,13 @@ from fastapi import FastAPI
 from careline.core.esl import OutboundServer
 from careline.core.runtime import open_runtime
 from careline.core.web import add_readiness_check, service_app
-from careline.ivr import api
+from careline.ivr import api, flows_api
 from careline.ivr.defaults_loader import StaticPlans, hospital_bundle
+from careline.ivr.engine import CallPlan
 from careline.ivr.flow import IvrFlow, SessionConfig
 from careline.ivr.handlers import AcdQueue, CrmDirectory, KvOwnership, NatsServices
 from careline.ivr.settings import IvrSettings
+from careline.ivr.store import FlowStore
 
 log = logging.getLogger("careline.ivr")
 
@@ -31,12 +33,32 @@ def session_config(settings: IvrSettings) -> SessionConfig:
     )
 
 
+class StoredPlans:
+    """The published flow for the dialled number; the bundled hospital flow if the store cannot answer,
+    so a broken database still greets callers and reaches a human (R-IVR5)."""
+
+    def __init__(self, store: FlowStore, fallback: StaticPlans) -> None:
+        self.store, self.fallback = store, fallback
+
+    async def plan_for(self, dialled: str) -> CallPlan:
+        try:
+            return await self.store.plan_for(dialled)
+        except Exception:
+            log.exception("no stored plan for %r; running the bundled flow", dialled)
+            return await self.fallback.plan_for(dialled)
+
+
 def create_app(settings: IvrSettings | None = None) -> FastAPI:
     settings = settings or IvrSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(app, settings, db=False, bus=True, esl=False) as rt:
+        async with open_runtime(app, settings, db=True, bus=True, esl=False) as rt:
+            bundle = hospital_bundle(settings)
+            store = FlowStore(rt.sessions, settings.features)
+            if await store.seed(bundle):
+                log.info("first start: loaded and published the bundled flow %s", bundle.name)
+            app.state.flows = store
             metrics = app.state.metrics
             counters = {
                 "calls": metrics.counter("calls_total", "IVR calls by outcome", ("outcome",)),
@@ -45,7 +67,7 @@ def create_app(settings: IvrSettings | None = None) -> FastAPI:
             }
             flow = IvrFlow(
                 session_config(settings),
-                StaticPlans(hospital_bundle(settings), settings.features),
+                StoredPlans(store, StaticPlans(bundle, settings.features)),
                 CrmDirectory(rt.bus, settings.crm_timeout_s),
                 AcdQueue(rt.bus, settings.acd_timeout_s),
                 KvOwnership(rt.bus),
@@ -71,4 +93,5 @@ def create_app(settings: IvrSettings | None = None) -> FastAPI:
 
     app = service_app(settings, lifespan, title="careline IVR")
     app.include_router(api.router)
+    app.include_router(flows_api.router)
     return app

@@ -203,7 +203,7 @@ class IvrFlow:
         if reply.accepted:
             log.info(
                 "handed to the ACD queue %s (%s), position %d",
-                transfer.queue,
+                request.queue,
                 transfer.reason,
                 reply.position,
             )
