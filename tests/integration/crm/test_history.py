@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import secrets
 import time
 
 from careline import subjects
@@ -15,6 +16,11 @@ from careline.v1.common_pb2 import Direction
 from careline.v1.crm_pb2 import ComplaintFileReply, ComplaintFileRequest
 
 ID_A = "11010519491231002X"
+
+
+def fresh_mobile() -> str:
+    """A number no earlier test used: the CDRS stream is shared by the session and replayed in full."""
+    return "139" + f"{secrets.randbelow(10**8):08d}"
 
 
 def leg(call_uuid: str, leg_uuid: str, caller: str, **fields) -> Cdr:
@@ -44,6 +50,7 @@ async def eventually(check, timeout: float = 10.0):
 
 
 async def test_history_gathers_calls_appointments_complaints_and_notes(crm_http, bus):
+    mobile = fresh_mobile()
     await crm_http.post("/v1/departments", json={"code": "11", "name": "内科"})
     patient = (
         await crm_http.post(
@@ -52,7 +59,7 @@ async def test_history_gathers_calls_appointments_complaints_and_notes(crm_http,
                 "name": "王小明",
                 "id_number": ID_A,
                 "card_numbers": ["C1001"],
-                "phones": [{"number": "13912345678"}],
+                "phones": [{"number": mobile}],
             },
         )
     ).json()
@@ -60,7 +67,7 @@ async def test_history_gathers_calls_appointments_complaints_and_notes(crm_http,
     call = uuid7()
     complaint = await bus.request(
         subjects.CRM_COMPLAINT_FILE,
-        ComplaintFileRequest(department_code="11", caller_number="13912345678", call_uuid=call),
+        ComplaintFileRequest(department_code="11", caller_number=mobile, call_uuid=call),
         reply_type=ComplaintFileReply,
     )
     assert complaint.ok
@@ -73,8 +80,8 @@ async def test_history_gathers_calls_appointments_complaints_and_notes(crm_http,
     )
     assert note.status_code == 201
 
-    a_leg = leg(call, call, "+86 139 1234 5678")
-    agent_leg = leg(call, uuid7(), "13912345678", agent_id="1001", queue="general", recording_id="rec-42")
+    a_leg = leg(call, call, "+86" + mobile)
+    agent_leg = leg(call, uuid7(), mobile, agent_id="1001", queue="general", recording_id="rec-42")
     other = leg(uuid7(), uuid7(), "13800000000")
     await bus.publish(subjects.CDR_CREATED, a_leg, msg_id=a_leg.uuid)
     await bus.publish(subjects.CDR_CREATED, agent_leg, msg_id=agent_leg.uuid)
