@@ -20,6 +20,8 @@ from careline.core.runtime import open_runtime
 from careline.core.web import service_app
 
 log = logging.getLogger("careline.acd")
+# routing latency: sub-millisecond when an agent is free, up to the wait in the queue when none is
+LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 300)
 
 
 def create_app(settings: AcdSettings | None = None) -> FastAPI:
@@ -29,10 +31,14 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_runtime(app, settings, db=True, bus=True, esl=True) as rt:
             events = app.state.metrics.counter("calls_total", "ACD call outcomes", ("outcome",))
+            routing = app.state.metrics.histogram(
+                "routing_latency_seconds", "caller enqueued → agent originate sent", buckets=LATENCY_BUCKETS
+            )
             distributor = Distributor(
                 EslSwitch(rt.esl, settings.agent_dial, settings.goodbye_s),
                 BusNotifier(rt.bus),
                 on_event=lambda name: events.labels(name).inc(),
+                on_originate=routing.observe,
                 max_missed=settings.max_missed_offers,
                 reject_delay_s=settings.reject_delay_s,
             )

@@ -70,6 +70,7 @@ class Distributor:
     notifier: OfferNotifier
     clock: Callable[[], float] = time.monotonic
     on_event: Callable[[str], None] = lambda _name: None  # metrics hook: "offered", "answered", ...
+    on_originate: Callable[[float], None] = lambda _s: None  # enqueued → originate sent, seconds
     day: Callable[[], str] = _today
     max_missed: int = 1  # auto-break after this many missed offers in a row
     reject_delay_s: float = 0.0  # a missed agent is not offered again before this
@@ -290,6 +291,7 @@ class Distributor:
                 await self.notifier.agent_offered(offer)
             except Exception:  # a lost screen pop must not lose the call
                 log.exception("screen pop for agent %s failed", agent.id)
+            self.on_originate(self.clock() - call.enqueued_at)  # routing latency metric
             try:
                 outcome = await self.switch.originate_agent(offer)
             except Exception:
