@@ -15,11 +15,12 @@ from fastapi import FastAPI
 from careline.core.esl import OutboundServer
 from careline.core.runtime import open_runtime
 from careline.core.web import add_readiness_check, service_app
-from careline.ivr import api, flows_api
+from careline.ivr import api, flows_api, prompts_api
 from careline.ivr.defaults_loader import StaticPlans, hospital_bundle
 from careline.ivr.engine import CallPlan
 from careline.ivr.flow import IvrFlow, SessionConfig
 from careline.ivr.handlers import AcdQueue, CrmDirectory, KvOwnership, NatsServices
+from careline.ivr.prompts import PromptStore
 from careline.ivr.settings import IvrSettings
 from careline.ivr.store import FlowStore
 
@@ -59,6 +60,8 @@ def create_app(settings: IvrSettings | None = None) -> FastAPI:
             if await store.seed(bundle):
                 log.info("first start: loaded and published the bundled flow %s", bundle.name)
             app.state.flows = store
+            prompts_dir = settings.prompts_dir or settings.data_dir / "prompts"
+            app.state.prompts = PromptStore(store, prompts_dir, settings.prompt_max_bytes)
             metrics = app.state.metrics
             counters = {
                 "calls": metrics.counter("calls_total", "IVR calls by outcome", ("outcome",)),
@@ -94,4 +97,5 @@ def create_app(settings: IvrSettings | None = None) -> FastAPI:
     app = service_app(settings, lifespan, title="careline IVR")
     app.include_router(api.router)
     app.include_router(flows_api.router)
+    app.include_router(prompts_api.router)
     return app

@@ -6,6 +6,8 @@ Prompts are file paths FreeSWITCH can play (``/srv/sounds/menu.wav``, ``local_st
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import SettingsConfigDict
 
 from careline.core.settings import ServiceSettings
@@ -27,6 +29,10 @@ class IvrSettings(ServiceSettings):
     prompt_invalid: str = ""
     prompt_goodbye: str = ""
     prompt_sorry: str = ""
+    prompts_dir: Path | None = (
+        None  # uploaded WAVs; FreeSWITCH must see the same path (default data_dir/prompts)
+    )
+    prompt_max_bytes: int = 10 * 1024 * 1024
     tts_engine: str = "flite"
     tts_voice: str = "kal"
 
