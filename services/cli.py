@@ -3,6 +3,7 @@
 careline serve <service>       run a service's HTTP API (and its bus/ESL work) under uvicorn
 careline sim [...]             run the FreeSWITCH simulator
 careline demo [--calls N] [--duration S]
+careline loadgen [--rate R] [--agents N] [--handle-time S] [--patience S] [--duration S]
 careline db upgrade <service>  apply a service's migrations to its configured database
 """
 
@@ -75,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         return _sim(argv[1:])
     if argv[:1] == ["demo"]:
         return _demo(argv[1:])
+    if argv[:1] == ["loadgen"]:
+        from careline.loadgen import main as loadgen_main
+
+        return loadgen_main(argv[1:])
     parser = argparse.ArgumentParser(prog="careline", description="careline hospital contact center")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run one service")
@@ -84,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(func=_serve)
     sub.add_parser("sim", help="run the FreeSWITCH simulator (see careline sim --help)")
     sub.add_parser("demo", help="run the demo (see careline demo --help)")
+    sub.add_parser("loadgen", help="Poisson calls against the suite (see careline loadgen --help)")
     dbp = sub.add_parser("db", help="database maintenance")
     dbsub = dbp.add_subparsers(dest="db_command", required=True)
     up = dbsub.add_parser("upgrade", help="apply migrations")
