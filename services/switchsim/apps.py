@@ -247,7 +247,11 @@ async def app_uuid_bridge(ch: Channel, arg: str):
         gone.cancel()
         if ch.alive and peer.alive:
             bridge_legs(ch, peer, a_state=None)
-    await ch.hungup.wait()
+    # Held until hangup, unless uuid_transfer takes this leg out of the bridge (its peer is hung up).
+    while ch.alive:
+        if await ch.wait(None) == "break" and ch.transfer_to is not None:
+            return None
+        ch.broken = False  # other interruptions wait, as before, until the bridge ends
 
 
 async def app_conference(ch: Channel, arg: str):
