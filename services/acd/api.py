@@ -219,3 +219,9 @@ async def stats(acd: Acd) -> schemas.StatsRead:
         queues=queues,
         workload={a.id: schemas.WorkloadRead(**a.workload.as_dict()) for a in acd.agents.values()},
     )
+
+
+# --- an agent's call controls (R-ACD3) ----------------------------------------------------------------
+from careline.acd.api_calls import router as _calls_router  # noqa: E402  (it renders with agent_read)
+
+router.include_router(_calls_router)

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from careline import subjects
 from careline.acd.api import router
 from careline.acd.domain import config as stored
+from careline.acd.domain.controls import CallControls
 from careline.acd.domain.routing import Distributor
 from careline.acd.handlers import AcdHandlers, BusNotifier, CallOwnership
 from careline.acd.settings import AcdSettings
@@ -35,7 +36,13 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
                 "routing_latency_seconds", "caller enqueued → agent originate sent", buckets=LATENCY_BUCKETS
             )
             distributor = Distributor(
-                EslSwitch(rt.esl, settings.agent_dial, settings.goodbye_s),
+                EslSwitch(
+                    rt.esl,
+                    settings.agent_dial,
+                    settings.goodbye_s,
+                    transfer_context=settings.transfer_context,
+                    outbound_dial=settings.outbound_dial,
+                ),
                 BusNotifier(rt.bus),
                 on_event=lambda name: events.labels(name).inc(),
                 on_originate=routing.observe,
@@ -49,6 +56,7 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
             await handlers.serve_bus()
             app.state.distributor = distributor
             app.state.handlers = handlers
+            app.state.controls = CallControls(distributor, distributor.switch, settings.hold_extension)
             ticker = asyncio.get_running_loop().create_task(_tick(distributor, settings.tick_s))
             try:
                 yield

@@ -116,3 +116,22 @@ class StatsRead(QueueStatsRead):
     handled_by_agent: dict[str, int]
     queues: dict[str, QueueStatsRead] = {}
     workload: dict[str, WorkloadRead] = {}
+
+
+class TransferRequest(BaseModel):
+    """Blind transfer (R-ACD3): exactly one of agent, queue, number."""
+
+    agent: str | None = Field(default=None, pattern=_ID)
+    queue: str | None = Field(default=None, pattern=_ID)
+    number: str | None = Field(default=None, pattern=r"^[0-9*#+]{1,32}$")
+
+
+class DialRequest(BaseModel):
+    number: str = Field(pattern=r"^[0-9*#+]{1,32}$")
+    call_data: dict[str, str] = {}
+
+
+class OutboundRead(BaseModel):
+    agent: AgentRead
+    agent_leg: str
+    number_leg: str

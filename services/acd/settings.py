@@ -18,3 +18,8 @@ class AcdSettings(ServiceSettings):
     reject_delay_s: float = 5.0  # an agent who missed an offer is not offered again before this
     tick_s: float = 0.2  # how often wrap-ups, announcements and overflows are looked at
     goodbye_s: int = 4  # how long the overflow goodbye prompt plays before the hang-up
+    # Call controls (R-ACD3, R-ACD5): where a caller waits between agents, the context of transfers,
+    # and the dial string of an outbound call.
+    hold_extension: str = "careline-acd-hold"
+    transfer_context: str = "default"
+    outbound_dial: str = "sofia/gateway/pstn/{number}"

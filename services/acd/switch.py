@@ -11,6 +11,12 @@ Everything here is a FreeSWITCH command, kept to those real FreeSWITCH 1.10+ has
 - announce:  ``uuid_break`` then ``uuid_broadcast <caller> file_string://<position…>!<moh> aleg`` (one
   broadcast, so the music follows the announcement without a second command racing it);
 - goodbye:   ``uuid_break``, ``uuid_broadcast <caller> <prompt> aleg``, ``sched_hangup +N <caller>``.
+- hold_call: ``uuid_hold <caller>`` / ``uuid_hold off <caller>`` (the switch plays its hold music);
+- transfer:  ``uuid_transfer <caller> <destination> XML <context>`` (the agent's leg of the bridge ends);
+- dial_out:  ``bgapi originate {vars}user/<ext> &bridge({vars}<outbound dial>)`` — the agent first;
+- eavesdrop: ``bgapi originate {vars}user/<supervisor> &eavesdrop(<agent leg>)`` with the
+  ``eavesdrop_*`` variables choosing listen / whisper / barge, and ``eavesdrop_enable_dtmf`` so the
+  supervisor switches on the phone (2 whisper to the agent, 1 to the caller, 3 three-way, 0 listen).
 """
 
 from __future__ import annotations
@@ -60,9 +66,32 @@ def _safe(value: str) -> str:
     return "".join(c for c in value if c not in ",{}' \t\r\n")
 
 
+def _vars(variables: dict[str, str]) -> str:
+    return "{" + ",".join(f"{k}={_safe(v)}" for k, v in variables.items()) + "}"
+
+
+# Eavesdrop modes (R-REC2) as the variables mod_dptools' eavesdrop reads; the target is the agent's leg
+# (the "aleg" of the eavesdrop), so whisper speaks to the agent only and barge to both.
+EAVESDROP_VARS = {
+    "listen": {},
+    "whisper": {"eavesdrop_whisper_aleg": "true"},
+    "barge": {"eavesdrop_whisper_aleg": "true", "eavesdrop_whisper_bleg": "true"},
+}
+
+
 class EslSwitch:
-    def __init__(self, esl, agent_dial: str = "user/{extension}", goodbye_s: int = 4) -> None:
+    def __init__(
+        self,
+        esl,
+        agent_dial: str = "user/{extension}",
+        goodbye_s: int = 4,
+        *,
+        transfer_context: str = "default",
+        outbound_dial: str = "sofia/gateway/pstn/{number}",
+    ) -> None:
         self.esl = esl
+        self.transfer_context = transfer_context
+        self.outbound_dial = outbound_dial
         self.agent_dial = agent_dial
         self.goodbye_s = goodbye_s  # time the goodbye prompt gets before the hang-up
         self.prompts = dict(ANNOUNCE_PROMPTS)
@@ -122,3 +151,43 @@ class EslSwitch:
         await self._api(f"uuid_break {call_uuid}")
         await self._api(f"uuid_broadcast {call_uuid} {prompt} aleg")
         await self._api(f"sched_hangup +{self.goodbye_s} {call_uuid} NORMAL_CLEARING")
+
+    async def _bgapi(self, command: str) -> tuple[bool, str]:
+        try:
+            reply = _text(await self.esl.bgapi(command))
+        except EslError as err:
+            reply = f"-ERR {err}"
+        if reply.startswith("+OK"):
+            return True, ""
+        return False, reply.removeprefix("-ERR").strip() or "UNKNOWN"
+
+    async def hold_call(self, uuid: str, on: bool) -> bool:
+        reply = await self._api(f"uuid_hold {uuid}" if on else f"uuid_hold off {uuid}")
+        return reply.startswith("+OK")
+
+    async def transfer(self, uuid: str, destination: str) -> bool:
+        reply = await self._api(f"uuid_transfer {uuid} {_safe(destination)} XML {self.transfer_context}")
+        return reply.startswith("+OK")
+
+    async def dial_out(self, agent, agent_leg: str, number: str, number_leg: str) -> tuple[bool, str]:
+        agent_vars = {
+            "origination_uuid": agent_leg,
+            "careline_agent": agent.id,
+            "origination_caller_id_number": number,
+            "origination_caller_id_name": "careline-outbound",
+            "ignore_early_media": "true",
+        }
+        number_vars = {"origination_uuid": number_leg, "careline_agent": agent.id}
+        far = _vars(number_vars) + self.outbound_dial.format(number=_safe(number))
+        dial = self.agent_dial.format(extension=agent.extension)
+        return await self._bgapi(f"originate {_vars(agent_vars)}{dial} &bridge({far})")
+
+    async def eavesdrop(self, extension: str, leg_uuid: str, target_uuid: str, mode: str) -> tuple[bool, str]:
+        variables = {
+            "origination_uuid": leg_uuid,
+            "origination_caller_id_name": f"careline-{mode}",
+            "eavesdrop_enable_dtmf": "true",
+            **EAVESDROP_VARS[mode],
+        }
+        dial = self.agent_dial.format(extension=extension)
+        return await self._bgapi(f"originate {_vars(variables)}{dial} &eavesdrop({target_uuid})")

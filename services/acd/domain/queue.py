@@ -69,6 +69,7 @@ class WaitingCall:
     skills: dict[str, int] = field(default_factory=dict)  # skill -> minimum level asked
     offers: dict[str, str] = field(default_factory=dict)  # agent id -> leg uuid while phones ring
     sticky_agent: str | None = None
+    for_agent: str | None = None  # a blind transfer to this agent (R-ACD3); cleared if they miss it
     entered_at: float = 0.0  # when it entered its current queue (max wait, announcements)
     next_announce_at: float = 0.0
     seq: int = 0

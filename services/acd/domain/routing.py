@@ -62,6 +62,12 @@ class Bridged:
     leg_uuid: str
     caller_number: str
     queue: str = ""
+    # What follows the call on a transfer (R-ACD4): the IVR's data, class, skills asked.
+    call_data: dict[str, str] = field(default_factory=dict)
+    vip: bool = False
+    priority: int = 0
+    skills: dict[str, int] = field(default_factory=dict)
+    outbound: bool = False  # an agent's outbound call (R-ACD5): call_uuid is the dialled number's leg
 
 
 @dataclass
@@ -343,6 +349,8 @@ class Distributor:
         log.info("agent %s did not answer (%s)", offer.agent.id, cause)
         offer.agent.not_answered(self.clock(), max_missed=self.max_missed, reject_delay_s=self.reject_delay_s)
         offer.call.offers.pop(offer.agent.id, None)  # the caller keeps their place at the head
+        if offer.call.for_agent == offer.agent.id:  # a transfer to this agent went unanswered
+            offer.call.for_agent = None  # any agent of the queue may take the caller now
         self.on_event("agent_no_answer")
         self.dispatch()
 
@@ -355,7 +363,15 @@ class Distributor:
         for stats in (self.stats, queue.stats):
             stats.call_answered(wait, agent.id)
         self.bridged[call.call_uuid] = Bridged(
-            call.call_uuid, agent.id, offer.leg_uuid, call.caller_number, queue.name
+            call.call_uuid,
+            agent.id,
+            offer.leg_uuid,
+            call.caller_number,
+            queue.name,
+            dict(call.call_data),
+            call.vip,
+            call.priority,
+            dict(call.skills),
         )
         self._leg_owner[offer.leg_uuid] = call.call_uuid
         if call.caller_number:
@@ -391,7 +407,17 @@ class Distributor:
             log.warning("overflow target %r unusable: saying goodbye", target)
         self._spawn(self.switch.goodbye(call.call_uuid, queue.config.goodbye_prompt))
 
-    def _end_bridge(self, bridge: Bridged, *, hang_up: str) -> None:
+    def add_bridge(self, bridge: Bridged) -> None:
+        """A call the ACD did not queue (an agent's outbound call, R-ACD5) ends like a queued one."""
+        self.bridged[bridge.call_uuid] = bridge
+        self._leg_owner[bridge.leg_uuid] = bridge.call_uuid
+
+    def release(self, bridge: Bridged) -> None:
+        """The agent lets go of the call (transfer, hang-up): wrap-up starts; nothing is hung up here."""
+        self._end_bridge(bridge, hang_up=None)
+        self.dispatch()
+
+    def _end_bridge(self, bridge: Bridged, *, hang_up: str | None) -> None:
         self.bridged.pop(bridge.call_uuid, None)
         self._leg_owner.pop(bridge.leg_uuid, None)
         agent = self.agents.get(bridge.agent_id)
@@ -403,4 +429,5 @@ class Distributor:
             if queue is not None:
                 queue.stats.call_talked(self.clock() - talk_start)
         log.info("call with agent %s ended", bridge.agent_id)
-        self._spawn(self.switch.hang_up(hang_up, "NORMAL_CLEARING"))
+        if hang_up is not None:
+            self._spawn(self.switch.hang_up(hang_up, "NORMAL_CLEARING"))

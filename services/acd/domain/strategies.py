@@ -48,6 +48,8 @@ def waiting_for_sticky(call: WaitingCall, queue: CallQueue, agents: dict[str, Ag
 def eligible(
     call: WaitingCall, queue: CallQueue, free: Iterable[Agent], agents: dict[str, Agent], now: float
 ) -> list[Agent]:
+    if call.for_agent is not None:  # transferred to one agent: only they, whatever the queue
+        return [a for a in free if a.id == call.for_agent]
     found = [a for a in free if serves(a, queue, call)]
     if queue.config.strategy is Strategy.SKILLS:
         found = [a for a in found if has_skills(a, call, queue, now)]
