@@ -297,6 +297,38 @@ def split_args(arg: str) -> list[str]:
     return out
 
 
+async def app_eavesdrop(ch: Channel, arg: str):
+    """``eavesdrop <uuid>`` (mod_dptools): hear the target's call until either side hangs up. The mode is
+    what the real app reads: ``eavesdrop_whisper_aleg`` speaks to the target, ``eavesdrop_whisper_bleg``
+    to its peer; DTMF 2 / 1 / 3 / 0 switch to whisper / the other half / three-way / listen when
+    ``eavesdrop_enable_dtmf`` is true. The simulator keeps the mode in ``eavesdrop_mode`` for tests."""
+    import asyncio
+
+    target = ch.core.get(arg.strip())
+    if target is None or not target.alive:
+        return None
+    aleg = ch.vars.get("eavesdrop_whisper_aleg") == "true"
+    bleg = ch.vars.get("eavesdrop_whisper_bleg") == "true"
+    ch.vars["eavesdrop_target"] = target.uuid
+    ch.vars["eavesdrop_mode"] = "barge" if aleg and bleg else "whisper" if aleg or bleg else "listen"
+    modes = {"2": "whisper", "1": "whisper_other", "3": "barge", "0": "listen"}
+    gone = asyncio.ensure_future(target.hungup.wait())
+    try:
+        while ch.alive and target.alive:
+            waiting = asyncio.ensure_future(ch.wait(None, dtmf=True))
+            await asyncio.wait([waiting, gone], return_when=asyncio.FIRST_COMPLETED)
+            if waiting.done() and waiting.result() == "dtmf":
+                digit = ch.dtmf.get_nowait()
+                if ch.vars.get("eavesdrop_enable_dtmf") == "true":
+                    ch.vars["eavesdrop_mode"] = modes.get(digit, ch.vars["eavesdrop_mode"])
+            elif not waiting.done():
+                waiting.cancel()
+            ch.broken = False
+    finally:
+        gone.cancel()
+    return None
+
+
 def _int(v, default):
     try:
         return int(str(v).strip())
@@ -310,5 +342,5 @@ APPS = {
     "log": app_log, "transfer": app_transfer, "sched_hangup": app_sched_hangup,
     "play_and_get_digits": app_play_and_get_digits, "read": app_read, "record": app_record,
     "bridge": app_bridge, "uuid_bridge": app_uuid_bridge, "conference": app_conference, "socket": app_socket,
-    "endless_playback": app_endless_playback,
+    "endless_playback": app_endless_playback, "eavesdrop": app_eavesdrop,
 }  # fmt: skip
