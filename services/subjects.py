@@ -33,9 +33,14 @@ CRM_APPOINTMENT_CANCEL = "careline.crm.appointment.cancel"
 CRM_APPOINTMENT_READBACK = "careline.crm.appointment.readback"
 CRM_INFO_LOOKUP = "careline.crm.info.lookup"
 CRM_COMPLAINT_FILE = "careline.crm.complaint.file"
+CRM_REGISTRATION_HOLD = "careline.crm.registration.hold"
+CRM_REGISTRATION_RELEASE = "careline.crm.registration.release"
+CRM_REGISTRATION_CHECKIN = "careline.crm.registration.checkin"
+CRM_REGISTRATION_STATUS = "careline.crm.registration.status"
 
 # --- core push -------------------------------------------------------------------------------------
 AGENT_SCREENPOP = "careline.agent.{agent_id}.screenpop"
+ACD_ALARM = "careline.acd.alarm"  # raised and cleared supervisor alarms (R-ACD6, R-SUP1)
 
 # --- streams ---------------------------------------------------------------------------------------
 CALLS = "CALLS"
@@ -114,7 +119,32 @@ CATALOG: tuple[Entry, ...] = (
     ),
     Entry("CRM_INFO_LOOKUP", CRM_INFO_LOOKUP, "request", "InfoLookupRequest -> InfoLookupReply"),
     Entry("CRM_COMPLAINT_FILE", CRM_COMPLAINT_FILE, "request", "ComplaintFileRequest -> ComplaintFileReply"),
+    Entry(
+        "CRM_REGISTRATION_HOLD",
+        CRM_REGISTRATION_HOLD,
+        "request",
+        "RegistrationHoldRequest -> RegistrationSeatReply",
+    ),
+    Entry(
+        "CRM_REGISTRATION_RELEASE",
+        CRM_REGISTRATION_RELEASE,
+        "request",
+        "RegistrationSeatRef -> RegistrationSeatReply",
+    ),
+    Entry(
+        "CRM_REGISTRATION_CHECKIN",
+        CRM_REGISTRATION_CHECKIN,
+        "request",
+        "RegistrationSeatRef -> RegistrationSeatReply",
+    ),
+    Entry(
+        "CRM_REGISTRATION_STATUS",
+        CRM_REGISTRATION_STATUS,
+        "request",
+        "RegistrationSeatRef -> RegistrationSeatReply",
+    ),
     Entry("AGENT_SCREENPOP", AGENT_SCREENPOP, "push", "AgentOffered"),
+    Entry("ACD_ALARM", ACD_ALARM, "push", "Alarm"),
     Entry("CALLS", CALLS, "stream", ""),
     Entry("CDRS", CDRS, "stream", ""),
     Entry("LEDGER", LEDGER, "stream", ""),

@@ -9,7 +9,16 @@ from fastapi import FastAPI
 
 from careline.core.runtime import open_runtime
 from careline.core.web import service_app
-from careline.crm import api, api_appointments, api_complaints, api_directory, api_history, api_info, handlers
+from careline.crm import (
+    api,
+    api_appointments,
+    api_complaints,
+    api_directory,
+    api_history,
+    api_info,
+    handlers,
+    registration_handlers,
+)
 from careline.crm.settings import CrmSettings
 
 
@@ -21,6 +30,7 @@ def create_app(settings: CrmSettings | None = None) -> FastAPI:
         # The CRM never touches a call, so it has no ESL link (design §3).
         async with open_runtime(app, settings, db=True, bus=True, esl=False) as rt:
             await handlers.start(rt.bus, rt.sessions, settings)
+            await registration_handlers.start(rt.bus, rt.sessions, settings.timezone)
             yield
 
     app = service_app(settings, lifespan, title="careline CRM")

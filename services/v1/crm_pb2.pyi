@@ -147,3 +147,65 @@ class ComplaintFileReply(_message.Message):
     complaint_id: str
     reference: str
     def __init__(self, ok: _Optional[bool] = ..., reason: _Optional[str] = ..., detail: _Optional[str] = ..., complaint_id: _Optional[str] = ..., reference: _Optional[str] = ...) -> None: ...
+
+class RegistrationHoldRequest(_message.Message):
+    __slots__ = ("key", "card_number", "department_code", "slot_id", "day", "start", "expert_number", "call_uuid")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    SLOT_ID_FIELD_NUMBER: _ClassVar[int]
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    EXPERT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CALL_UUID_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    card_number: str
+    department_code: str
+    slot_id: str
+    day: str
+    start: str
+    expert_number: int
+    call_uuid: str
+    def __init__(self, key: _Optional[str] = ..., card_number: _Optional[str] = ..., department_code: _Optional[str] = ..., slot_id: _Optional[str] = ..., day: _Optional[str] = ..., start: _Optional[str] = ..., expert_number: _Optional[int] = ..., call_uuid: _Optional[str] = ...) -> None: ...
+
+class RegistrationSeatRef(_message.Message):
+    __slots__ = ("key",)
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    def __init__(self, key: _Optional[str] = ...) -> None: ...
+
+class RegistrationSeatReply(_message.Message):
+    __slots__ = ("ok", "reason", "detail", "appointment_id", "confirmation_code", "status", "department_code", "department_name", "expert_number", "expert_name", "slot_id", "patient_id", "patient_name", "starts_epoch", "ends_epoch", "read_back")
+    OK_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    EXPERT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    EXPERT_NAME_FIELD_NUMBER: _ClassVar[int]
+    SLOT_ID_FIELD_NUMBER: _ClassVar[int]
+    PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PATIENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    STARTS_EPOCH_FIELD_NUMBER: _ClassVar[int]
+    ENDS_EPOCH_FIELD_NUMBER: _ClassVar[int]
+    READ_BACK_FIELD_NUMBER: _ClassVar[int]
+    ok: bool
+    reason: str
+    detail: str
+    appointment_id: str
+    confirmation_code: str
+    status: str
+    department_code: str
+    department_name: str
+    expert_number: int
+    expert_name: str
+    slot_id: str
+    patient_id: str
+    patient_name: str
+    starts_epoch: int
+    ends_epoch: int
+    read_back: str
+    def __init__(self, ok: _Optional[bool] = ..., reason: _Optional[str] = ..., detail: _Optional[str] = ..., appointment_id: _Optional[str] = ..., confirmation_code: _Optional[str] = ..., status: _Optional[str] = ..., department_code: _Optional[str] = ..., department_name: _Optional[str] = ..., expert_number: _Optional[int] = ..., expert_name: _Optional[str] = ..., slot_id: _Optional[str] = ..., patient_id: _Optional[str] = ..., patient_name: _Optional[str] = ..., starts_epoch: _Optional[int] = ..., ends_epoch: _Optional[int] = ..., read_back: _Optional[str] = ...) -> None: ...
