@@ -41,6 +41,7 @@ CRM_REGISTRATION_STATUS = "careline.crm.registration.status"
 # --- core push -------------------------------------------------------------------------------------
 AGENT_SCREENPOP = "careline.agent.{agent_id}.screenpop"
 ACD_ALARM = "careline.acd.alarm"  # raised and cleared supervisor alarms (R-ACD6, R-SUP1)
+ACD_ALARM = "careline.acd.alarm"  # raised and cleared supervisor alarms (R-ACD6, R-SUP1)
 
 # --- streams ---------------------------------------------------------------------------------------
 CALLS = "CALLS"
@@ -144,6 +145,7 @@ CATALOG: tuple[Entry, ...] = (
         "RegistrationSeatRef -> RegistrationSeatReply",
     ),
     Entry("AGENT_SCREENPOP", AGENT_SCREENPOP, "push", "AgentOffered"),
+    Entry("ACD_ALARM", ACD_ALARM, "push", "Alarm"),
     Entry("ACD_ALARM", ACD_ALARM, "push", "Alarm"),
     Entry("CALLS", CALLS, "stream", ""),
     Entry("CDRS", CDRS, "stream", ""),

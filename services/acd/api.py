@@ -225,3 +225,7 @@ async def stats(acd: Acd) -> schemas.StatsRead:
 from careline.acd.api_calls import router as _calls_router  # noqa: E402  (it renders with agent_read)
 
 router.include_router(_calls_router)
+
+from careline.acd.api_supervisor import router as _supervisor_router  # noqa: E402
+
+router.include_router(_supervisor_router)

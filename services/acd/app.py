@@ -16,6 +16,7 @@ from careline.acd.domain.controls import CallControls
 from careline.acd.domain.routing import Distributor
 from careline.acd.handlers import AcdHandlers, BusNotifier, CallOwnership
 from careline.acd.settings import AcdSettings
+from careline.acd.supervision import Supervision
 from careline.acd.switch import EslSwitch
 from careline.core.runtime import open_runtime
 from careline.core.web import service_app
@@ -57,11 +58,14 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
             app.state.distributor = distributor
             app.state.handlers = handlers
             app.state.controls = CallControls(distributor, distributor.switch, settings.hold_extension)
+            app.state.supervision = Supervision(distributor, rt.bus, app.state.metrics)
             ticker = asyncio.get_running_loop().create_task(_tick(distributor, settings.tick_s))
+            watch = asyncio.get_running_loop().create_task(app.state.supervision.run(settings.tick_s))
             try:
                 yield
             finally:
                 ticker.cancel()
+                watch.cancel()
                 await distributor.drain()
 
     app = service_app(settings, lifespan, title="careline ACD")

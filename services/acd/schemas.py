@@ -79,6 +79,11 @@ class QueueOptions(BaseModel):
     goodbye_prompt: str = "ivr/careline-goodbye.wav"
     expert: bool = False
     mean_handle_s: float = Field(default=180.0, gt=0)
+    service_level_s: float = Field(default=20.0, gt=0)
+    alarm_queue_length: int = Field(default=0, ge=0, description="0: no alarm")
+    alarm_wait_s: float = Field(default=0.0, ge=0, description="longest wait; 0: no alarm")
+    alarm_service_level: float = Field(default=0.0, ge=0, le=1, description="alarm below; 0: none")
+    alarm_agent_idle_s: float = Field(default=0.0, ge=0, description="0: no alarm")
 
 
 class QueueConfigBody(QueueOptions):
@@ -135,3 +140,72 @@ class OutboundRead(BaseModel):
     agent: AgentRead
     agent_leg: str
     number_leg: str
+
+
+class SeatCounts(BaseModel):
+    serving: int
+    idle: int
+    on_break: int
+    closed: int
+
+
+class QueueLive(BaseModel):
+    name: str
+    waiting: int
+    longest_wait_s: float
+    offered: int
+    answered: int
+    abandoned: int
+    service_level: float | None
+
+
+class HelpRead(BaseModel):
+    id: int
+    agent_id: str
+    message: str
+    call_uuid: str | None = None
+    acknowledged_by: str | None = None
+
+
+class AlarmRead(BaseModel):
+    kind: str
+    queue: str
+    agent_id: str
+    active: bool
+    value: float
+    threshold: float
+
+
+class SupervisorSnapshot(BaseModel):
+    seats: SeatCounts
+    queues: list[QueueLive]
+    agents: list[AgentRead]
+    help_requests: list[HelpRead]
+    alarms: list[AlarmRead]
+
+
+class HelpRaise(BaseModel):
+    message: str = Field(default="", max_length=500)
+
+
+class HelpAck(BaseModel):
+    supervisor: str = Field(pattern=_ID)
+
+
+class ForceState(BaseModel):
+    state: str = Field(pattern=r"^(available|on_break|logged_out)$")
+    reason: str = Field(default="supervisor", min_length=1, max_length=64)
+
+
+class EavesdropRequest(BaseModel):
+    """Listen / whisper (to the agent) / barge (both hear) on an agent's call (R-REC2)."""
+
+    agent: str = Field(pattern=_ID)
+    extension: str = Field(pattern=r"^[0-9A-Za-z_.-]{1,32}$", description="the supervisor's phone")
+    mode: str = Field(default="listen", pattern=r"^(listen|whisper|barge)$")
+
+
+class EavesdropRead(BaseModel):
+    leg_uuid: str
+    target_uuid: str
+    mode: str

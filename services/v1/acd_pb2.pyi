@@ -68,3 +68,21 @@ class AgentOffered(_message.Message):
     vip: bool
     screen_pop: _containers.ScalarMap[str, str]
     def __init__(self, meta: _Optional[_Union[_common_pb2.EventMeta, _Mapping]] = ..., agent_id: _Optional[str] = ..., call_uuid: _Optional[str] = ..., queue: _Optional[str] = ..., caller_number: _Optional[str] = ..., vip: _Optional[bool] = ..., screen_pop: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class Alarm(_message.Message):
+    __slots__ = ("meta", "kind", "queue", "agent_id", "active", "value", "threshold")
+    META_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    meta: _common_pb2.EventMeta
+    kind: str
+    queue: str
+    agent_id: str
+    active: bool
+    value: float
+    threshold: float
+    def __init__(self, meta: _Optional[_Union[_common_pb2.EventMeta, _Mapping]] = ..., kind: _Optional[str] = ..., queue: _Optional[str] = ..., agent_id: _Optional[str] = ..., active: _Optional[bool] = ..., value: _Optional[float] = ..., threshold: _Optional[float] = ...) -> None: ...

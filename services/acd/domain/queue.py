@@ -46,6 +46,13 @@ class QueueConfig:
     goodbye_prompt: str = "ivr/careline-goodbye.wav"
     expert: bool = False  # R-ACD7: only expert seats serve it
     mean_handle_s: float = 180.0  # the estimated wait's guess until calls have been handled
+    # Supervisor alarms (R-ACD6, R-SUP1); 0 turns one off. Service level: answered within
+    # service_level_s, over answered + abandoned.
+    service_level_s: float = 20.0
+    alarm_queue_length: int = 0
+    alarm_wait_s: float = 0.0
+    alarm_service_level: float = 0.0  # a fraction, 0..1: alarm below it
+    alarm_agent_idle_s: float = 0.0  # an agent of the queue available this long without a call
 
 
 def parse_skills(asked: list[str] | tuple[str, ...]) -> dict[str, int]:

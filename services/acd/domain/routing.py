@@ -362,6 +362,8 @@ class Distributor:
         wait = call.wait_s(self.clock())
         for stats in (self.stats, queue.stats):
             stats.call_answered(wait, agent.id)
+        if wait <= queue.config.service_level_s:
+            queue.stats.answered_in_sl += 1
         self.bridged[call.call_uuid] = Bridged(
             call.call_uuid,
             agent.id,

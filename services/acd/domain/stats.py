@@ -20,6 +20,7 @@ class QueueStats:
     max_wait_s: float = 0.0
     total_talk_s: float = 0.0
     talked: int = 0
+    answered_in_sl: int = 0  # answered within the queue's service-level time
     handled_by_agent: dict[str, int] = field(default_factory=dict)
 
     def call_offered(self) -> None:
@@ -53,3 +54,8 @@ class QueueStats:
     @property
     def mean_talk_s(self) -> float:
         return self.total_talk_s / self.talked if self.talked else 0.0
+
+    def service_level(self) -> float | None:
+        """Answered within T over answered + abandoned; None before any caller has left the queue."""
+        left = self.answered + self.abandoned
+        return self.answered_in_sl / left if left else None

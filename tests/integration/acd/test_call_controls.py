@@ -6,51 +6,10 @@ and a number, hang-up, outbound call (the agent's phone first, then the number);
 from __future__ import annotations
 
 import asyncio
-import secrets
-
-import httpx
-import pytest
 
 from careline import subjects
-from careline.acd.app import create_app
-from careline.acd.settings import AcdSettings
-from careline.switchsim import TRACE_DIALPLAN, PhoneBehaviour, Switch, SwitchConfig
+from careline.switchsim import PhoneBehaviour
 from careline.v1.acd_pb2 import AgentOffered, EnqueueReply, EnqueueRequest
-
-PARKS = [("answer", ""), *[("park", "")] * 200]  # the simulator's park returns after a broadcast
-HOLD_EXT = "careline-acd-hold"
-
-
-@pytest.fixture
-async def desk(tmp_path, nats_url, bus):
-    config = SwitchConfig(esl_port=0, password=secrets.token_hex(8), time_scale=0.05)
-    config.dialplan = [
-        *TRACE_DIALPLAN,
-        ("9190", PARKS),
-        (HOLD_EXT, PARKS[1:]),  # where a transferred caller waits for the next agent
-        ("(8\\d{3})", [("bridge", "sofia/internal/$1")]),  # outside numbers reach simulated phones
-    ]
-    sw = Switch(config)
-    await sw.start()
-    settings = AcdSettings(
-        env="test",
-        data_dir=tmp_path,
-        nats_url=nats_url,
-        esl_port=sw.esl_port,
-        esl_password=sw.config.password,
-        tick_s=0.05,
-        hold_extension=HOLD_EXT,
-        outbound_dial="sofia/internal/{number}",
-    )
-    app = create_app(settings)
-    try:
-        async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as client:
-                await _until(lambda: _ok(client.get("/readyz")), "acd ready")
-                assert (await client.put("/v1/queues/care", json={"wrap_up_s": 0})).status_code == 200
-                yield sw, client, bus
-    finally:
-        await sw.stop()
 
 
 async def _ok(request) -> bool:
