@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from careline.core.log import setup_logging
+from careline.crm.demo_data import load_demo_hospital_at
 from careline.demo.stack import Stack, open_stack
 from careline.switchsim import CallerScript, PhoneBehaviour
 
@@ -28,10 +29,7 @@ PROMPT_SECONDS = {
     "demo/sorry.wav": 2.0,
     "demo/goodbye.wav": 1.0,
 }
-PATIENTS = [
-    {"name": "王芳", "phones": [{"number": "13800138001", "label": "mobile", "primary": True}]},
-    {"name": "李强", "phones": [{"number": "13800138002", "label": "mobile"}], "vip": True, "vip_level": 2},
-]
+KNOWN_CALLERS = ["13912345678", "13800138000", "13700137000", "13600136000"]  # demo_hospital.json
 
 
 @dataclass(frozen=True)
@@ -78,13 +76,17 @@ def persona(rng: random.Random) -> CallerScript:
 
 
 async def set_up(stack: Stack, plan: DemoPlan) -> list[str]:
-    async with stack.client("crm") as crm:
-        for patient in PATIENTS:
-            (await crm.post("/v1/patients", json=patient)).raise_for_status()
+    crm_settings = stack.services["crm"].app.state.settings
+    loaded = await load_demo_hospital_at(crm_settings.database_url, zone=crm_settings.timezone)
+    print(f"demo hospital loaded into the CRM: {loaded.total()} records", flush=True)
     extensions = []
     async with stack.client("acd") as acd:
         r = await acd.put("/v1/queue", json={"name": "general", "no_answer_timeout_s": 6, "max_wait_s": 300})
         r.raise_for_status()
+        # VIP callers recognised by caller ID skip the menu into their own queue (R-VIP1, R-VIP2)
+        (
+            await acd.put("/v1/queues/vip", json={"no_answer_timeout_s": 6, "max_wait_s": 300})
+        ).raise_for_status()
         for i in range(plan.agents):
             ext = str(1001 + i)
             silent = plan.agents > 1 and i == plan.agents - 1
@@ -104,11 +106,7 @@ async def ring_in(stack: Stack, plan: DemoPlan, placed: list[str]) -> None:
     rate = plan.calls / plan.duration
     for i in range(plan.calls):
         await asyncio.sleep(rng.expovariate(rate) if i else 0.2)
-        number = (
-            rng.choice(["13800138001", "13800138002"])
-            if rng.random() < 0.2
-            else f"139{rng.randrange(10**8):08d}"
-        )
+        number = rng.choice(KNOWN_CALLERS) if rng.random() < 0.2 else f"139{rng.randrange(10**8):08d}"
         placed.append(await stack.switch.place_call(number, HOSPITAL_NUMBER, persona(rng)))
 
 
