@@ -28,6 +28,7 @@ ACD_ENQUEUE = "careline.acd.enqueue"
 CRM_CALLER_LOOKUP = "careline.crm.caller.lookup"
 BILLING_CARD_AUTH = "careline.billing.card.authenticate"
 BILLING_TARIFF = "careline.billing.tariff"
+BILLING_CONSULTATION_AUTH = "careline.billing.consultation.authorise"
 CRM_APPOINTMENT_BOOK = "careline.crm.appointment.book"
 CRM_APPOINTMENT_CANCEL = "careline.crm.appointment.cancel"
 CRM_APPOINTMENT_READBACK = "careline.crm.appointment.readback"
@@ -40,7 +41,7 @@ CRM_REGISTRATION_STATUS = "careline.crm.registration.status"
 
 # --- core push -------------------------------------------------------------------------------------
 AGENT_SCREENPOP = "careline.agent.{agent_id}.screenpop"
-ACD_ALARM = "careline.acd.alarm"  # raised and cleared supervisor alarms (R-ACD6, R-SUP1)
+ACD_CALL_END_REQUEST = "careline.acd.call.end"  # a non-owner asks the ACD to end a call (design §3)
 ACD_ALARM = "careline.acd.alarm"  # raised and cleared supervisor alarms (R-ACD6, R-SUP1)
 
 # --- streams ---------------------------------------------------------------------------------------
@@ -104,6 +105,12 @@ CATALOG: tuple[Entry, ...] = (
     Entry("BILLING_CARD_AUTH", BILLING_CARD_AUTH, "request", "CardAuthRequest -> CardAuthReply"),
     Entry("BILLING_TARIFF", BILLING_TARIFF, "request", "TariffRequest -> TariffReply"),
     Entry(
+        "BILLING_CONSULTATION_AUTH",
+        BILLING_CONSULTATION_AUTH,
+        "request",
+        "ConsultationAuthRequest -> ConsultationAuthReply",
+    ),
+    Entry(
         "CRM_APPOINTMENT_BOOK", CRM_APPOINTMENT_BOOK, "request", "AppointmentBookRequest -> AppointmentReply"
     ),
     Entry(
@@ -145,7 +152,7 @@ CATALOG: tuple[Entry, ...] = (
         "RegistrationSeatRef -> RegistrationSeatReply",
     ),
     Entry("AGENT_SCREENPOP", AGENT_SCREENPOP, "push", "AgentOffered"),
-    Entry("ACD_ALARM", ACD_ALARM, "push", "Alarm"),
+    Entry("ACD_CALL_END_REQUEST", ACD_CALL_END_REQUEST, "push", "CallEndRequest"),
     Entry("ACD_ALARM", ACD_ALARM, "push", "Alarm"),
     Entry("CALLS", CALLS, "stream", ""),
     Entry("CDRS", CDRS, "stream", ""),

@@ -18,6 +18,8 @@ from careline.billing.schemas import (
     CardSale,
     ChargeIn,
     ChargeOut,
+    ConsultationAuthIn,
+    ConsultationAuthOut,
     ImportReport,
     Movement,
     PinIn,
@@ -135,3 +137,11 @@ async def tariff(
 ) -> dict:
     """The price and the text the IVR plays before charging (R-EXP2)."""
     return await billing.tariff(service, category, lang=lang)
+
+
+@router.post("/consultations/{call_uuid}/authorise", response_model=ConsultationAuthOut)
+async def authorise_consultation(call_uuid: str, body: ConsultationAuthIn, request: Request) -> dict:
+    """Reserve funds for a paid expert consultation on the call and set the switch's backstop
+    (R-EXP1-R-EXP3, R-EXP5): 402 cannot pay one minute, 423 locked card, 503 backstop not set."""
+    auth = await request.app.state.consultations.authorise(call_uuid=call_uuid, **body.model_dump())
+    return asdict(auth)

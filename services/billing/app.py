@@ -10,7 +10,9 @@ from fastapi import FastAPI
 
 from careline.billing import handlers
 from careline.billing.api import router
+from careline.billing.authorisation import Consultations
 from careline.billing.domain import Billing
+from careline.billing.metering import ConsultationDesk
 from careline.billing.settings import BillingSettings
 from careline.core.runtime import open_runtime
 from careline.core.web import service_app
@@ -21,12 +23,18 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # No ESL link yet: the sched_hangup backstop for paid minutes (design §3) comes with authorisation.
-        async with open_runtime(app, settings, db=True, bus=True, esl=False) as rt:
+        # billing's own ESL link: the sched_hangup backstop and metering of paid minutes (design §3).
+        async with open_runtime(app, settings, db=True, bus=True, esl=True) as rt:
             billing = Billing(rt.sessions, settings)
             app.state.billing = billing
             await handlers.start(rt.bus, billing)
-            yield
+            consultations = Consultations(rt.sessions, settings, billing.plan)
+            app.state.consultations = ConsultationDesk(consultations, settings, esl=rt.esl, bus=rt.bus)
+            await app.state.consultations.start()
+            try:
+                yield
+            finally:
+                await app.state.consultations.stop()
 
     app = service_app(settings, lifespan, title="careline billing")
     app.include_router(router)

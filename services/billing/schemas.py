@@ -152,3 +152,23 @@ class PlanOut(BaseModel):
 
 class TariffOut(PlanOut):
     text: str
+
+
+class ConsultationAuthIn(BaseModel):
+    """Authorise a paid expert consultation on a call (R-EXP1); idempotent by the call uuid."""
+
+    card_number: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{4,32}$")]
+    category: str = "*"
+    lang: Literal["zh", "en"] = "zh"
+
+
+class ConsultationAuthOut(BaseModel):
+    call_uuid: str
+    card_number: str
+    category: str
+    price_fen: int
+    rounding: str
+    hold_fen: int
+    allowed_seconds: int
+    free: bool
+    tariff_text: str

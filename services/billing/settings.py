@@ -34,3 +34,14 @@ class BillingSettings(ServiceSettings):
         2: ["free_registration", "free_consultation"],
         3: ["free_registration", "free_consultation", "home_nursing", "emergency_help"],
     }
+
+    # Paid expert consultations (R-EXP3, design §3). Seconds are billed (switch) seconds.
+    # The sched_hangup backstop fires this long after the paid time, if the call's owner did not end it.
+    consultation_grace_s: int = Field(default=10, ge=1)
+    consultation_warning_s: int = Field(default=60, ge=0)  # the caller is warned this long before the end
+    consultation_free_drop_s: int = Field(default=10, ge=0)  # shorter consultations are not charged
+    consultation_max_s: int = Field(default=3600, ge=60)  # cap for free (VIP) and large balances
+    interim_debit_period_s: int = Field(default=60, ge=1)
+    warning_prompt: str = "ivr/careline-credit-low.wav"
+    # Real seconds per billed second: 1 in production; the simulator runs faster in tests.
+    time_scale: float = Field(default=1.0, gt=0)

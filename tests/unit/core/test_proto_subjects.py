@@ -8,12 +8,21 @@ from pathlib import Path
 import pytest
 
 from careline import subjects
-from careline.v1 import acd_pb2, billing_pb2, call_pb2, cdr_pb2, common_pb2, crm_pb2, ledger_pb2
+from careline.v1 import (
+    acd_pb2,
+    billing_pb2,
+    call_pb2,
+    cdr_pb2,
+    common_pb2,
+    consultation_pb2,
+    crm_pb2,
+    ledger_pb2,
+)
 
 SUBJECTS_MD = Path(__file__).resolve().parents[3] / "proto" / "careline" / "v1" / "SUBJECTS.md"
 MESSAGES = {
     name
-    for module in (acd_pb2, billing_pb2, call_pb2, cdr_pb2, common_pb2, crm_pb2, ledger_pb2)
+    for module in (acd_pb2, billing_pb2, call_pb2, cdr_pb2, common_pb2, consultation_pb2, crm_pb2, ledger_pb2)
     for name in module.DESCRIPTOR.message_types_by_name
 }
 
