@@ -97,7 +97,7 @@ async def provision(stack: Stack, plan: LoadPlan) -> None:
         for i in range(plan.agents):
             ext = str(2001 + i)
             rng = random.Random(f"{plan.seed}-agent-{ext}")
-            phone = stack.switch.add_phone(ext, PhoneBehaviour(answer_after=plan.answer_after, talk_time=1.0))
+            phone = stack.switch.add_phone(ext, PhoneBehaviour(plan.answer_after, plan.handle_time))
             for _ in range(per_phone):
                 talk = max(0.05, rng.expovariate(1.0 / plan.handle_time))
                 phone.queue_behaviour(PhoneBehaviour(answer_after=plan.answer_after, talk_time=talk))
