@@ -32,6 +32,9 @@ log = logging.getLogger("careline.ivr.flow")
 
 MENU_VAR = "careline_menu_choice"
 CALL_ID_VAR = "careline_call_id"
+# public.xml parks a call whose socket closed with this true (handed over) instead of sending it to
+# the fallback operator; it must be set before anything else can fail (design §3).
+HANDLED_VAR = "careline_ivr_handled"
 ASK_REGEX = "[0-9*#]+"  # let every key through: the interpreter tells wrong keys from silence
 
 
@@ -152,7 +155,8 @@ class IvrFlow:
             self.count("calls", "not_owner")
             await call.release()
             return
-        for name, value in {CALL_ID_VAR: call.uuid, **self.config.channel_vars}.items():
+        channel_vars = {HANDLED_VAR: "true", CALL_ID_VAR: call.uuid, **self.config.channel_vars}
+        for name, value in channel_vars.items():
             await _do(call, "set", f"{name}={value}")
         await _do(call, "answer")
         dialled = getattr(call, "destination_number", "") or ""
@@ -161,6 +165,7 @@ class IvrFlow:
         data = {
             **caller.data,
             "caller_number": call.caller_id_number,
+            "call_uuid": call.uuid,  # look-ups that file something for this call (complaints, bookings)
             "dialled_number": dialled,
             "vip": "true" if caller.vip else "false",
             "ivr_flow": plan.flow,

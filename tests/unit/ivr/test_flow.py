@@ -114,8 +114,8 @@ async def test_key_0_hands_over_then_parks_and_releases():
     flow, counts = _flow()
     call = FakeCall(["0"])
     await flow.handle(call)
-    assert _apps(call) == ["set", "answer", "play_and_get_digits", "park"]
-    assert call.apps[0][1] == "careline_call_id=call-1"
+    assert _apps(call) == ["set", "set", "answer", "play_and_get_digits", "park"]
+    assert call.apps[1][1] == "careline_call_id=call-1"
     assert call.apps[-1] == ("park", None, False)  # queued, not awaited
     assert call.released and not call.hung_up
     request = flow.acd.requests[0]
@@ -230,3 +230,18 @@ async def test_a_queue_the_acd_does_not_know_falls_back_to_the_human_queue():
     await flow.handle(call)
     assert [r.queue for r in flow.acd.requests] == ["vip", "general"]
     assert call.released and not call.hung_up
+
+
+async def test_the_call_is_marked_handled_before_anything_else():
+    """public.xml parks a handed-over call only when careline_ivr_handled is true (design §3)."""
+    flow, _ = _flow()
+    call = FakeCall(["0"])
+    await flow.handle(call)
+    assert call.apps[0] == ("set", "careline_ivr_handled=true", True)
+
+
+async def test_a_call_owned_elsewhere_is_not_marked_handled():
+    flow, _ = _flow(ownership=FakeOwnership(owner="acd"))
+    call = FakeCall(["0"])
+    await flow.handle(call)
+    assert ("set", "careline_ivr_handled=true", True) not in call.apps and call.released
