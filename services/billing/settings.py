@@ -27,6 +27,12 @@ class BillingSettings(ServiceSettings):
     default_rounding: Rounding = "per_started_minute"
     default_registration_fee_fen: int = Field(default=500, ge=0)
 
+    # Formal registrations (R-REG4, R-REG5): the hospital's clock decides when a visit's day is over.
+    hospital_timezone: str = "Asia/Shanghai"
+    registration_lease_s: int = Field(default=30, ge=1)  # a saga step older than this is taken over
+    registration_sweep_s: float = Field(default=60.0, gt=0)  # no-show refunds + saga recovery period
+    crm_timeout_s: float = Field(default=3.0, gt=0)
+
     # VIP level -> benefits (R-VIP3, hospital policy). Benefits: free_consultation, free_registration,
     # home_nursing, emergency_help.
     vip_benefits: dict[int, list[str]] = {
