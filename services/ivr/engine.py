@@ -43,7 +43,9 @@ from careline.ivr.flowdef import (
 
 log = logging.getLogger("careline.ivr.engine")
 MAX_STEPS = 500  # a runaway walk (bad data that slipped past validation) ends with a human
-TEMPLATE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# ``${var}`` is the call-data value; ``${var:digits}`` spaces its characters so TTS reads a code
+# ("4 0 7 1") rather than a number ("four thousand seventy-one") — confirmation codes, references.
+TEMPLATE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:digits)?\}")
 
 
 class Voice(Protocol):
@@ -295,7 +297,11 @@ class Interpreter:
 
 
 def _fill(template: str, data: Mapping[str, str]) -> str:
-    return TEMPLATE.sub(lambda m: data.get(m.group(1), ""), template)
+    def value(match: re.Match) -> str:
+        text = data.get(match.group(1), "")
+        return " ".join(text) if match.group(2) else text
+
+    return TEMPLATE.sub(value, template)
 
 
 def _valid(digits: str, node: CollectNode) -> bool:

@@ -153,6 +153,25 @@ async def test_lookup_maps_request_and_reply_through_call_data():
     assert data["name"] == "Li Lei" and heard == ["say:Hello Li Lei"]
 
 
+async def test_a_lookup_reply_field_is_spoken_and_picks_a_prompt_by_its_value():
+    """R-REG3: the CRM's read-back sentence and its confirmation code digit by digit; a refusal's
+    reason chooses the prompt (``refused_${reason}``), so the flow stays data."""
+    nodes = {
+        "main": {**LOOKUP["main"], "response": {"text": "read_back", "code": "code", "why": "reason"}},
+        "greet": {
+            "type": "play",
+            "prompts": ["say:${text}", "say:Code ${code:digits}.", "refused_${why}"],
+            "next": "bye",
+        },
+        "bye": {"type": "hangup"},
+    }
+    plan = _plan(nodes)
+    plan = CallPlan("t", 1, plan.definition, media={"refused_slot_full": "full.wav"})
+    services = Services({"read_back": "Booked for Monday.", "code": "4071", "reason": "slot_full"})
+    _, heard = await _run(plan, [], services=services, data={})
+    assert heard == ["say:Booked for Monday.", "say:Code 4 0 7 1.", "full.wav"]
+
+
 async def test_lookup_failure_takes_the_failure_path():
     outcome, _ = await _run(_plan(LOOKUP), [])
     assert outcome.queue == "general"
