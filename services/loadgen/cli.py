@@ -103,6 +103,8 @@ def rows(report: LoadReport) -> dict[str, str]:
     lat = f.latency_ms
     waited = "n/a" if f.waited_fraction is None else f"{f.waited_fraction:.1%}"
     lost_note = "OK (every caller answered or abandoned)" if f.zero_lost else f"FAILED: {f.lost} lost"
+    if f.lost_how:
+        lost_note += " (" + ", ".join(f"{n} {how}" for how, n in f.lost_how.items()) + ")"
     return {
         "offered (callers)": str(f.offered),
         "answered": str(f.answered),

@@ -43,6 +43,7 @@ class RunFigures:
     occupancy: float
     peak_calls: int
     latency_ms: dict[str, float] = field(default_factory=dict)  # p50/p99 of all, and of free-agent calls
+    lost_how: dict[str, int] = field(default_factory=dict)  # what happened to the lost callers
 
     @property
     def zero_lost(self) -> bool:
@@ -93,6 +94,19 @@ def histogram_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
     return lower
 
 
+def lost_how(lost: list[CallerLog]) -> dict[str, int]:
+    how: dict[str, int] = {}
+    for c in lost:
+        if c.ended_at is None:
+            key = "still up at the end"
+        elif c.queued_at is None:
+            key = "ended before pressing 0 (IVR)"
+        else:
+            key = "ended after pressing 0, never bridged"
+        how[key] = how.get(key, 0) + 1
+    return how
+
+
 def compute(
     callers: list[CallerLog],
     *,
@@ -105,7 +119,7 @@ def compute(
 ) -> RunFigures:
     answered = [c for c in callers if c.bridged_at is not None]
     abandoned = [c for c in callers if c.bridged_at is None and c.gave_up]
-    lost = len(callers) - len(answered) - len(abandoned)
+    lost = [c for c in callers if c.bridged_at is None and not c.gave_up]
     answer_s = [c.bridged_at - (c.queued_at or c.placed_at) for c in answered]
     within = sum(s <= SERVICE_LEVEL_S for s in answer_s)
     settled = len(answered) + len(abandoned)
@@ -116,7 +130,7 @@ def compute(
         offered=len(callers),
         answered=len(answered),
         abandoned=len(abandoned),
-        lost=lost,
+        lost=len(lost),
         asa_s=sum(answer_s) / len(answer_s) if answer_s else 0.0,
         max_answer_s=max(answer_s, default=0.0),
         waited_fraction=sum(waited) / len(waited) if waited else None,
@@ -129,4 +143,5 @@ def compute(
             "free_p50": ms(free_latencies_s, 50),
             "free_p99": ms(free_latencies_s, 99),
         },
+        lost_how=lost_how(lost),
     )
