@@ -28,6 +28,7 @@ ACD_ENQUEUE = "careline.acd.enqueue"
 CRM_CALLER_LOOKUP = "careline.crm.caller.lookup"
 BILLING_CARD_AUTH = "careline.billing.card.authenticate"
 BILLING_TARIFF = "careline.billing.tariff"
+BILLING_REGISTER = "careline.billing.registration.register"
 BILLING_CONSULTATION_AUTH = "careline.billing.consultation.authorise"
 CRM_APPOINTMENT_BOOK = "careline.crm.appointment.book"
 CRM_APPOINTMENT_CANCEL = "careline.crm.appointment.cancel"
@@ -104,6 +105,7 @@ CATALOG: tuple[Entry, ...] = (
     Entry("CRM_CALLER_LOOKUP", CRM_CALLER_LOOKUP, "request", "CallerLookupRequest -> CallerLookupReply"),
     Entry("BILLING_CARD_AUTH", BILLING_CARD_AUTH, "request", "CardAuthRequest -> CardAuthReply"),
     Entry("BILLING_TARIFF", BILLING_TARIFF, "request", "TariffRequest -> TariffReply"),
+    Entry("BILLING_REGISTER", BILLING_REGISTER, "request", "RegistrationRequest -> RegistrationReply"),
     Entry(
         "BILLING_CONSULTATION_AUTH",
         BILLING_CONSULTATION_AUTH,

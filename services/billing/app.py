@@ -8,11 +8,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from careline.billing import handlers
+from careline.billing import handlers, kiosk_api, registration_api, registration_handlers
 from careline.billing.api import router
 from careline.billing.authorisation import Consultations
 from careline.billing.domain import Billing
+from careline.billing.kiosk import Kiosk
 from careline.billing.metering import ConsultationDesk
+from careline.billing.refunds import NoShowRefunds
+from careline.billing.registration import Registrations
+from careline.billing.registration_seats import NatsSeats
 from careline.billing.settings import BillingSettings
 from careline.core.runtime import open_runtime
 from careline.core.web import service_app
@@ -31,11 +35,21 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
             consultations = Consultations(rt.sessions, settings, billing.plan)
             app.state.consultations = ConsultationDesk(consultations, settings, esl=rt.esl, bus=rt.bus)
             await app.state.consultations.start()
+            # Formal registrations (R-REG4-R-REG6): the saga, its no-show refunds (swept at start to catch
+            # up after downtime, then periodically) and the kiosk.
+            seats = NatsSeats(rt.bus, timeout=settings.crm_timeout_s)
+            app.state.registrations = Registrations(billing, seats)
+            app.state.refunds = NoShowRefunds(app.state.registrations)
+            app.state.kiosk = Kiosk(app.state.registrations)
+            await registration_handlers.start(rt.bus, app.state.registrations)
             try:
-                yield
+                async with app.state.refunds.running(settings.registration_sweep_s):
+                    yield
             finally:
                 await app.state.consultations.stop()
 
     app = service_app(settings, lifespan, title="careline billing")
     app.include_router(router)
+    app.include_router(registration_api.router)
+    app.include_router(kiosk_api.router)
     return app

@@ -63,3 +63,57 @@ class TariffReply(_message.Message):
     rounding: str
     text: str
     def __init__(self, price_fen: _Optional[int] = ..., rounding: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+
+class RegistrationRequest(_message.Message):
+    __slots__ = ("idempotency_key", "card_number", "pin", "department_code", "slot_id", "day", "start", "expert_number", "call_uuid", "quote_only", "lang")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PIN_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    SLOT_ID_FIELD_NUMBER: _ClassVar[int]
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    EXPERT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CALL_UUID_FIELD_NUMBER: _ClassVar[int]
+    QUOTE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    LANG_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    card_number: str
+    pin: str
+    department_code: str
+    slot_id: str
+    day: str
+    start: str
+    expert_number: int
+    call_uuid: str
+    quote_only: bool
+    lang: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., card_number: _Optional[str] = ..., pin: _Optional[str] = ..., department_code: _Optional[str] = ..., slot_id: _Optional[str] = ..., day: _Optional[str] = ..., start: _Optional[str] = ..., expert_number: _Optional[int] = ..., call_uuid: _Optional[str] = ..., quote_only: _Optional[bool] = ..., lang: _Optional[str] = ...) -> None: ...
+
+class RegistrationReply(_message.Message):
+    __slots__ = ("ok", "reason", "detail", "registration_id", "fee_fen", "balance_fen", "confirmation_code", "department_name", "expert_name", "starts_epoch", "text", "attempts_left")
+    OK_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    REGISTRATION_ID_FIELD_NUMBER: _ClassVar[int]
+    FEE_FEN_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_FEN_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    EXPERT_NAME_FIELD_NUMBER: _ClassVar[int]
+    STARTS_EPOCH_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_LEFT_FIELD_NUMBER: _ClassVar[int]
+    ok: bool
+    reason: str
+    detail: str
+    registration_id: str
+    fee_fen: int
+    balance_fen: int
+    confirmation_code: str
+    department_name: str
+    expert_name: str
+    starts_epoch: int
+    text: str
+    attempts_left: int
+    def __init__(self, ok: _Optional[bool] = ..., reason: _Optional[str] = ..., detail: _Optional[str] = ..., registration_id: _Optional[str] = ..., fee_fen: _Optional[int] = ..., balance_fen: _Optional[int] = ..., confirmation_code: _Optional[str] = ..., department_name: _Optional[str] = ..., expert_name: _Optional[str] = ..., starts_epoch: _Optional[int] = ..., text: _Optional[str] = ..., attempts_left: _Optional[int] = ...) -> None: ...
