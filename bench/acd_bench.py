@@ -42,7 +42,7 @@ def step_plan(rate: float) -> LoadPlan:
 def verdict(report: LoadReport) -> str:
     f = report.figures
     if not f.zero_lost:
-        return f"{f.lost} lost"
+        return f"{f.lost} lost: " + ", ".join(f"{n} {how}" for how, n in f.lost_how.items())
     if report.cdrs != report.legs:
         return f"{report.legs - report.cdrs} CDRs missing"
     if f.offered < 0.8 * report.plan.rate * STEP_S:
@@ -55,7 +55,7 @@ def verdict(report: LoadReport) -> str:
 def main() -> int:
     setup_logging("bench", "ERROR", json_lines=True)
     logging.getLogger("uvicorn").setLevel(logging.ERROR)
-    started, rows = time.monotonic(), []
+    started, rows, last_step_s = time.monotonic(), [], 0.0
     header = (
         f"{'calls/s':>8}{'agents':>8}{'offered':>9}{'answered':>9}{'lost':>6}{'CDRs':>11}{'route p50':>11}"
         f"{'p99 ms':>9}{'free p50':>10}{'p99 ms':>9}{'peak calls':>12}{'peak ch':>9}  verdict"
@@ -63,10 +63,12 @@ def main() -> int:
     print(header, flush=True)
     for rate in RATES:
         elapsed = time.monotonic() - started
-        if rows and elapsed + elapsed / len(rows) * 1.2 > BUDGET_S:
+        if rows and elapsed + last_step_s * 1.3 > BUDGET_S:  # steps grow with the rate
             print(f"(stopping: the next step would pass the {BUDGET_S:.0f} s budget)")
             break
+        step_started = time.monotonic()
         report = asyncio.run(run_load(step_plan(rate), out=lambda _line: None))
+        last_step_s = time.monotonic() - step_started
         f, lat, ok = report.figures, report.figures.latency_ms, verdict(report)
         rows.append((rate, report, ok))
         print(
