@@ -127,4 +127,5 @@ class BusNotifier:
             vip=call.vip,
             screen_pop=call.call_data,
         )
-        await self.bus.notify(subjects.agent_screenpop(offer.agent.id), message)
+        # Flushed: the pop must be at the agent's desktop before the originate rings the phone.
+        await self.bus.notify(subjects.agent_screenpop(offer.agent.id), message, flush=True)

@@ -198,9 +198,15 @@ class Bus:
         return await self._subscribe(subject, answer, queue=queue or subject)
 
     # --- core push ----------------------------------------------------------------------------------
-    async def notify(self, subject: str, msg: Message) -> None:
-        """Fire-and-forget on core NATS (e.g. a screen pop); nobody listening means nobody gets it."""
+    async def notify(self, subject: str, msg: Message, *, flush: bool = False) -> None:
+        """Fire-and-forget on core NATS (e.g. a screen pop); nobody listening means nobody gets it.
+
+        ``flush=True`` returns only once the server has the message (a PING/PONG round trip), for a
+        push that must reach its listeners before the sender's next step (the screen pop before the
+        agent's phone rings, R-ACD2)."""
         await self._nc.publish(subject, msg.SerializeToString())
+        if flush:
+            await self._nc.flush(timeout=1)
 
     async def subscribe(
         self,
