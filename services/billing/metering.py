@@ -59,6 +59,7 @@ class ConsultationDesk:
     ) -> None:
         self.consultations, self.settings, self.esl, self.bus = consultations, settings, esl, bus
         self.meters: dict[str, Meter] = {}
+        self._cdr_consumer = None
 
     # --- authorisation ------------------------------------------------------------------------------
     async def authorise(
@@ -218,3 +219,9 @@ class ConsultationDesk:
     async def stop(self) -> None:
         for call in list(self.meters):
             self._stop(call)
+        consumer, self._cdr_consumer = self._cdr_consumer, None
+        if consumer is not None:
+            try:  # nats-py turns a cancelled fetch into TimeoutError; stopping is what we asked for
+                await consumer.stop()
+            except TimeoutError:
+                pass

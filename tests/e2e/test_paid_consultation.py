@@ -1,0 +1,221 @@
+"""Paid expert consultations end to end on the simulator (R-EXP1-R-EXP5, R-VIP3; design §3).
+
+Real nats-server, the FreeSWITCH simulator (20x faster), the real billing and cdr apps. The test plays
+the IVR (authorise over NATS) and an ACD-like owner: it originates the expert phone with
+careline_call_id/careline_queue/careline_agent, bridges it to the caller, and ends the call when billing
+asks (ACD_CALL_END_REQUEST). Times are simulated seconds from the simulator's clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import httpx
+import pytest
+
+from careline import subjects
+from careline.core.bus import Bus
+from careline.core.esl import EslClient
+from careline.switchsim import TRACE_DIALPLAN, CallerScript, PhoneBehaviour, Switch, SwitchConfig
+from careline.v1.consultation_pb2 import CallEndRequest, ConsultationAuthReply, ConsultationAuthRequest
+
+TIME_SCALE = 0.05
+GRACE = 5
+_numbers = itertools.count(1)
+
+
+@asynccontextmanager
+async def running(app):
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+def _common(tmp_path, service, nats_url, sw):
+    return {
+        "env": "test",
+        "data_dir": tmp_path / service,
+        "nats_url": nats_url,
+        "esl_host": "127.0.0.1",
+        "esl_port": sw.esl_port,
+        "esl_password": sw.config.password,
+        "log_json": False,
+    }
+
+
+def billing_app(tmp_path, nats_url, sw):
+    from careline.billing.app import create_app
+    from careline.billing.settings import BillingSettings
+
+    settings = BillingSettings(
+        **_common(tmp_path, "billing", nats_url, sw),
+        pin_scrypt_n=2**10,
+        time_scale=TIME_SCALE,
+        consultation_grace_s=GRACE,
+    )
+    return create_app(settings)
+
+
+async def _until(predicate, within: float, what: str) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + within
+    while not await predicate():
+        assert loop.time() < end, f"timed out waiting for {what}"
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def center(tmp_path, nats_url):
+    from careline.cdr.app import create_app as cdr_app
+    from careline.cdr.settings import CdrSettings
+
+    sw = Switch(
+        SwitchConfig(
+            host="127.0.0.1",
+            esl_port=0,
+            password=secrets.token_hex(8),
+            time_scale=TIME_SCALE,
+            dialplan=list(TRACE_DIALPLAN),
+        )
+    )
+    await sw.start()
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(sw.stop)
+        cdr = await stack.enter_async_context(
+            running(cdr_app(CdrSettings(**_common(tmp_path, "cdr", nats_url, sw))))
+        )
+        billing_stack = AsyncExitStack()
+        stack.push_async_callback(billing_stack.aclose)
+        app = billing_app(tmp_path, nats_url, sw)
+        billing = await billing_stack.enter_async_context(running(app))
+        for client in (cdr, billing):
+            await _until(lambda c=client: _ready(c), 10, "services ready")
+        bus = await Bus.connect(nats_url, name="test-owner")
+        stack.push_async_callback(bus.close)
+        esl = EslClient("127.0.0.1", sw.esl_port, sw.config.password, name="test-acd")
+        await esl.start()
+        stack.push_async_callback(esl.close)
+        ended: list[str] = []
+
+        async def end_call(request: CallEndRequest) -> None:  # the ACD-like owner obeys (design §3)
+            ended.append(request.call_uuid)
+            await esl.api(f"uuid_kill {request.call_uuid} ALLOTTED_TIMEOUT")
+
+        await bus.subscribe(subjects.ACD_CALL_END_REQUEST, end_call, msg_type=CallEndRequest)
+        commands: list[str] = []  # what billing asked of the switch over its own ESL link
+        desk_esl = app.state.consultations.esl
+        real_api = desk_esl.api
+
+        async def spy(cmd: str, **kw) -> str:
+            commands.append(cmd)
+            return await real_api(cmd, **kw)
+
+        desk_esl.api = spy
+        yield {
+            "sw": sw,
+            "billing": billing,
+            "commands": commands,
+            "desk": app.state.consultations,
+            "billing_stack": billing_stack,
+            "bus": bus,
+            "esl": esl,
+            "ended": ended,
+        }
+
+
+async def _ready(client: httpx.AsyncClient) -> bool:
+    return (await client.get("/readyz")).status_code == 200
+
+
+async def _sell(billing: httpx.AsyncClient, balance_fen: int, vip_level: int = 0) -> str:
+    number = f"E{next(_numbers):05d}{secrets.token_hex(2)}"
+    body = {
+        "idempotency_key": f"sale-{number}",
+        "card_number": number,
+        "patient_id": f"p-{number}",
+        "pin": "1234",
+        "opening_balance_fen": balance_fen,
+        "vip_level": vip_level,
+    }
+    r = await billing.post("/v1/cards", json=body)
+    assert r.status_code == 201, r.text
+    return number
+
+
+async def _consult(c, card: str, expert_ext: str) -> tuple[str, ConsultationAuthReply]:
+    """Caller parks (after the IVR), billing authorises over NATS, the owner bridges an expert."""
+    sw, esl = c["sw"], c["esl"]
+    sw.add_phone(expert_ext, PhoneBehaviour(answer_after=2.0, talk_time=None))
+    caller = await sw.place_call(f"139{next(_numbers):08d}", "9103", CallerScript([], "caller"))
+    assert await sw.wait_call_event(caller, "answered", 10)
+    await esl.api(f"uuid_setvar {caller} careline_call_id {caller}")  # what the IVR does
+    reply = await c["bus"].request(
+        subjects.BILLING_CONSULTATION_AUTH,
+        ConsultationAuthRequest(call_uuid=caller, card_number=card, category="*", lang="en"),
+        reply_type=ConsultationAuthReply,
+    )
+    assert reply.ok, reply.reason
+    variables = f"careline_call_id={caller},careline_queue=experts,careline_agent=expert-{expert_ext}"
+    answer = await esl.api(f"originate {{{variables}}}user/{expert_ext} &park()", timeout=10)
+    assert answer.startswith("+OK"), answer
+    expert_leg = answer.split()[1]
+    assert (await esl.api(f"uuid_bridge {caller} {expert_leg}")).startswith("+OK")
+    return caller, reply
+
+
+def _expert_answered_at(sw: Switch, ext: str) -> float:
+    return sw.phones[ext].history[-1]["answered_at"]
+
+
+async def _card(c, card: str) -> dict:
+    return (await c["billing"].get(f"/v1/cards/{card}")).json()
+
+
+async def test_consultation_cut_when_credit_runs_out(center):
+    c = center
+    card = await _sell(c["billing"], 450)  # 2 minutes at 2 CNY, 50 fen left
+    caller, auth = await _consult(c, card, "2001")
+    assert (auth.allowed_seconds, auth.hold_fen, auth.free) == (120, 400, False)
+    assert "per minute" in auth.tariff_text
+    await asyncio.wait_for(c["sw"].calls[caller].done.wait(), 30)
+    ended_at = c["sw"].calls[caller].ended_at
+    should = _expert_answered_at(c["sw"], "2001") + 120
+    assert abs(ended_at - should) <= 1.0, (ended_at, should)
+    assert c["ended"] == [caller]  # billing asked the owner, who ended it before the backstop
+    # The backstop was set at authorisation and re-armed at the answer; the caller was warned.
+    mine = [cmd for cmd in c["commands"] if caller in cmd]
+    assert mine[:2] == [f"sched_hangup +{120 + GRACE} {caller} ALLOTTED_TIMEOUT"] * 2, mine
+    assert any(cmd.startswith(f"uuid_broadcast {caller} ") for cmd in mine), mine
+
+    # 2 minutes held and debited in the interim; settlement from the CDR is in test_consultations.py
+    assert (await _card(c, card))["balance_fen"] == 50
+
+
+async def test_billing_stopped_mid_call_the_backstop_ends_it(center):
+    c = center
+    card = await _sell(c["billing"], 400)
+    caller, auth = await _consult(c, card, "2002")
+    assert auth.allowed_seconds == 120
+    assert await c["sw"].wait_call_event(caller, "bridged", 10)
+    await asyncio.sleep(20 * TIME_SCALE)  # 20 s into the consultation
+    await c["billing_stack"].aclose()  # billing goes away: no timers, no end request
+    await asyncio.wait_for(c["sw"].calls[caller].done.wait(), 30)
+    ended_at = c["sw"].calls[caller].ended_at
+    should = _expert_answered_at(c["sw"], "2002") + 120 + GRACE
+    assert abs(ended_at - should) <= 1.0, (ended_at, should)
+    assert c["sw"].calls[caller].hangup_cause == "ALLOTTED_TIMEOUT" and c["ended"] == []
+
+
+async def test_vip_consults_free(center):
+    c = center
+    card = await _sell(c["billing"], 0, vip_level=2)
+    caller, auth = await _consult(c, card, "2003")
+    assert auth.free and auth.hold_fen == 0
+    await asyncio.sleep(90 * TIME_SCALE)
+    c["sw"].hangup(caller)
+    await asyncio.wait_for(c["sw"].calls[caller].done.wait(), 10)
+    assert c["ended"] == [] and (await _card(c, card))["balance_fen"] == 0
