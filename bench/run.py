@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
-BENCHES = ["esl_bench.py", "acd_bench.py"]
+BENCHES = ["esl_bench.py", "acd_bench.py", "billing_bench.py"]
 
 
 def main() -> int:
