@@ -229,3 +229,7 @@ router.include_router(_calls_router)
 from careline.acd.api_supervisor import router as _supervisor_router  # noqa: E402
 
 router.include_router(_supervisor_router)
+
+from careline.acd.api_stats import router as _stats_router  # noqa: E402
+
+router.include_router(_stats_router)

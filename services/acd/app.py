@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from careline import subjects
 from careline.acd.api import router
+from careline.acd.call_log import CallLog, WorkloadSampler
 from careline.acd.domain import config as stored
 from careline.acd.domain.controls import CallControls
 from careline.acd.domain.routing import Distributor
@@ -50,6 +51,10 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
                 max_missed=settings.max_missed_offers,
                 reject_delay_s=settings.reject_delay_s,
             )
+            call_log = CallLog(rt.sessions)  # statistics facts (R-STAT1)
+            distributor.record = call_log.record
+            sampler = WorkloadSampler(lambda: distributor.agents, distributor.clock, call_log)
+            app.state.call_log, app.state.sampler = call_log, sampler
             handlers = AcdHandlers(distributor, rt.bus, None, rt.esl)
             handlers.subscribe_esl()  # before any await (see AcdHandlers.subscribe_esl)
             await _load_config(distributor, rt.sessions)
@@ -61,16 +66,30 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
             app.state.supervision = Supervision(distributor, rt.bus, app.state.metrics)
             ticker = asyncio.get_running_loop().create_task(_tick(distributor, settings.tick_s))
             watch = asyncio.get_running_loop().create_task(app.state.supervision.run(settings.tick_s))
+            sampling = asyncio.get_running_loop().create_task(
+                sampler.run(settings.tick_s, settings.stats_sample_s)
+            )
             try:
                 yield
             finally:
                 ticker.cancel()
                 watch.cancel()
+                sampling.cancel()
                 await distributor.drain()
+                await _final_flush(sampler, call_log)
 
     app = service_app(settings, lifespan, title="careline ACD")
     app.include_router(router)
     return app
+
+
+async def _final_flush(sampler: WorkloadSampler, call_log: CallLog) -> None:
+    try:
+        sampler.sample()
+        sampler.emit()
+        await call_log.flush()
+    except Exception:  # shutting down: say so, do not fail the shutdown
+        log.exception("last statistics flush failed")
 
 
 def _bucket(name: str):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from careline.core.db import new_metadata
@@ -39,3 +39,25 @@ class QueueRow(Base):
     no_answer_timeout_s: Mapped[int] = mapped_column(Integer)
     max_wait_s: Mapped[int] = mapped_column(Integer)
     options: Mapped[str] = mapped_column(Text, default="{}")  # JSON: the other QueueConfig fields
+
+
+class CallEventRow(Base):
+    """One statistics fact (R-STAT1): a queue's offered/answered/abandoned/overflowed call, or an agent's
+    sampled workload (kind ``agent``: talk, hold, wrap, busy and idle seconds, handled and missed counts)."""
+
+    __tablename__ = "acd_call_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    queue: Mapped[str] = mapped_column(String(64), default="")
+    agent_id: Mapped[str] = mapped_column(String(64), default="")
+    call_uuid: Mapped[str] = mapped_column(String(64), default="")
+    wait_s: Mapped[float] = mapped_column(Float, default=0.0)
+    talk_s: Mapped[float] = mapped_column(Float, default=0.0)
+    hold_s: Mapped[float] = mapped_column(Float, default=0.0)
+    wrap_s: Mapped[float] = mapped_column(Float, default=0.0)
+    busy_s: Mapped[float] = mapped_column(Float, default=0.0)
+    idle_s: Mapped[float] = mapped_column(Float, default=0.0)
+    handled: Mapped[int] = mapped_column(Integer, default=0)
+    missed: Mapped[int] = mapped_column(Integer, default=0)

@@ -23,3 +23,4 @@ class AcdSettings(ServiceSettings):
     hold_extension: str = "careline-acd-hold"
     transfer_context: str = "default"
     outbound_dial: str = "sofia/gateway/pstn/{number}"
+    stats_sample_s: float = 5.0  # agents' workload sampled (and statistics written) this often

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from careline.acd.domain.agents import Agent, AgentState
+from careline.acd.domain.call_events import CallEvent
 from careline.acd.domain.errors import AgentNotFound, BadAgentTransition, QueueNotConfigured
 from careline.acd.domain.ports import Offer, OfferNotifier, OriginateOutcome, SwitchPort
 from careline.acd.domain.queue import GOODBYE, CallQueue, QueueConfig, Strategy, WaitingCall
@@ -77,6 +78,7 @@ class Distributor:
     clock: Callable[[], float] = time.monotonic
     on_event: Callable[[str], None] = lambda _name: None  # metrics hook: "offered", "answered", ...
     on_originate: Callable[[float], None] = lambda _s: None  # enqueued → originate sent, seconds
+    record: Callable[[CallEvent], None] = lambda _e: None  # statistics facts (R-STAT1)
     day: Callable[[], str] = _today
     max_missed: int = 1  # auto-break after this many missed offers in a row
     reject_delay_s: float = 0.0  # a missed agent is not offered again before this
@@ -182,6 +184,7 @@ class Distributor:
             call.sticky_agent = self.last_agent.get(call.caller_number)
         queue.add(call)
         self._count(queue, "offered")
+        self.record(CallEvent("offered", queue.name, call.call_uuid))
         if not await self.switch.hold(call.call_uuid, queue.config.music_on_hold):
             self._abandon(call.call_uuid, "gone before hold music")
             return EnqueueResult(False, "call_gone")
@@ -379,6 +382,7 @@ class Distributor:
         if call.caller_number:
             self.last_agent[call.caller_number] = agent.id
         self.on_event("answered")
+        self.record(CallEvent("answered", queue.name, call.call_uuid, agent.id, wait))
         log.info("bridged to agent %s after %.1f s", agent.id, wait)
 
     def _abandon(self, call_uuid: str, cause: str) -> None:
@@ -390,6 +394,7 @@ class Distributor:
         for stats in (self.stats, queue.stats):
             stats.call_abandoned(wait)
         self.on_event("abandoned")
+        self.record(CallEvent("abandoned", queue.name, call_uuid, wait_s=wait))
         log.info("caller left the queue after %.1f s (%s)", wait, cause)
         self._cancel_other_rings(call)
 
@@ -397,6 +402,7 @@ class Distributor:
         target = queue.config.overflow
         queue.remove(call.call_uuid)
         self._count(queue, "overflowed")
+        self.record(CallEvent("overflowed", queue.name, call.call_uuid, wait_s=call.wait_s(self.clock())))
         next_queue = self.queues.get(target)
         if next_queue is not None and next_queue is not queue and not next_queue.full:
             log.info("overflow from %s to %s", queue.name, target, extra={"call_uuid": call.call_uuid})
