@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from careline import subjects
 from careline.acd.api import router
 from careline.acd.call_log import CallLog, WorkloadSampler
+from careline.acd.cluster.replica import Replica, ReplicaHandlers
 from careline.acd.domain import config as stored
 from careline.acd.domain.controls import CallControls
 from careline.acd.domain.routing import Distributor
@@ -55,10 +56,12 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
             distributor.record = call_log.record
             sampler = WorkloadSampler(lambda: distributor.agents, distributor.clock, call_log)
             app.state.call_log, app.state.sampler = call_log, sampler
-            handlers = AcdHandlers(distributor, rt.bus, None, rt.esl)
+            handler_type = ReplicaHandlers if settings.replicas else AcdHandlers
+            handlers = handler_type(distributor, rt.bus, None, rt.esl)
             handlers.subscribe_esl()  # before any await (see AcdHandlers.subscribe_esl)
             await _load_config(distributor, rt.sessions)
             handlers.ownership = CallOwnership(await rt.bus.kv(_bucket(subjects.KV_CALL_OWNER)))
+            app.state.replica = await _start_replica(settings, distributor, rt.bus, handlers)
             await handlers.serve_bus()
             app.state.distributor = distributor
             app.state.handlers = handlers
@@ -72,6 +75,8 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
             try:
                 yield
             finally:
+                if app.state.replica is not None:
+                    app.state.replica.stop()  # writes nothing: the others take over as after a crash
                 ticker.cancel()
                 watch.cancel()
                 sampling.cancel()
@@ -90,6 +95,15 @@ async def _final_flush(sampler: WorkloadSampler, call_log: CallLog) -> None:
         await call_log.flush()
     except Exception:  # shutting down: say so, do not fail the shutdown
         log.exception("last statistics flush failed")
+
+
+async def _start_replica(settings: AcdSettings, distributor, bus, handlers) -> Replica | None:
+    """Replicas share agents and callers through NATS KV (design §4, docs/adr/0001-acd-replicas.md)."""
+    if not settings.replicas:
+        return None
+    replica = Replica(distributor, bus, instance=settings.instance_id, lease_s=settings.lease_s)
+    handlers.replica = await replica.start()
+    return replica
 
 
 def _bucket(name: str):

@@ -18,6 +18,10 @@ class AcdSettings(ServiceSettings):
     reject_delay_s: float = 5.0  # an agent who missed an offer is not offered again before this
     tick_s: float = 0.2  # how often wrap-ups, announcements and overflows are looked at
     goodbye_s: int = 4  # how long the overflow goodbye prompt plays before the hang-up
+    # Replicas (design §4, docs/adr/0001-acd-replicas.md): share agents and callers through NATS KV.
+    replicas: bool = False
+    instance_id: str = ""  # "": a new random id per start
+    lease_s: float = 5.0  # an instance silent this long is dead: the others take its callers over
     # Call controls (R-ACD3, R-ACD5): where a caller waits between agents, the context of transfers,
     # and the dial string of an outbound call.
     hold_extension: str = "careline-acd-hold"

@@ -27,7 +27,7 @@ import datetime as dt
 import logging
 import time
 import uuid as uuidlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from careline.acd.domain.agents import Agent, AgentState
@@ -89,6 +89,10 @@ class Distributor:
     last_agent: dict[str, str] = field(default_factory=dict)  # caller number -> agent (sticky)
     _leg_owner: dict[str, str] = field(default_factory=dict)  # agent leg uuid -> caller uuid
     _tasks: set[asyncio.Task] = field(default_factory=set)
+    # Replicas (careline.acd.cluster, design §4): the shared bucket says the agent is free, and the
+    # compare-and-set that makes a ring this instance's before the originate.
+    may_offer: Callable[[str], bool] = lambda _agent_id: True
+    reserve: Callable[[Offer], Awaitable[bool]] | None = None
 
     # --- configuration (from the DB and HTTP) -------------------------------------------------
     @property
@@ -205,7 +209,7 @@ class Distributor:
     def dispatch(self) -> None:
         """Offer every caller who can be served now; never awaits, so no two offers race."""
         now, day = self.clock(), self.day()
-        free = [a for a in self.agents.values() if a.can_take_call(now)]
+        free = [a for a in self.agents.values() if a.can_take_call(now) and self.may_offer(a.id)]
         for queue, call in self.waiting_in_order():
             if not free:
                 return
@@ -296,6 +300,8 @@ class Distributor:
     async def _offer(self, offer: Offer) -> None:
         call, agent, leg = offer.call, offer.agent, offer.leg_uuid
         with call_context(call.call_uuid):
+            if self.reserve is not None and not await self._reserve(offer):
+                return
             try:
                 await self.notifier.agent_offered(offer)
             except Exception:  # a lost screen pop must not lose the call
@@ -327,6 +333,20 @@ class Distributor:
                     call.offers.pop(agent.id, None)
                     agent.ring_cancelled()
                     self.dispatch()
+
+    async def _reserve(self, offer: Offer) -> bool:
+        """Replicas: the agent is ours only once the shared CAS is won; a lost race (another instance
+        rings them) puts the agent back and gives the caller to someone else."""
+        try:
+            won = await self.reserve(offer)
+        except Exception:
+            log.exception("reserving agent %s failed", offer.agent.id)
+            won = False
+        if not won and self._still_offered(offer):
+            offer.call.offers.pop(offer.agent.id, None)
+            offer.agent.ring_cancelled()
+            self.dispatch()
+        return won
 
     def _still_offered(self, offer: Offer) -> bool:
         queue = self.queue_of(offer.call.call_uuid)
