@@ -57,6 +57,7 @@ class Adopter:
         self.board, self.book, self.members_kv = board, book, members_kv
         self.distributor = board.distributor
         self.switch, self.leases = switch, leases
+        self.adopted_total = 0  # callers taken over from dead instances (tests, logs)
 
     async def sweep(self) -> int:
         """Take over what dead instances held; the number of callers adopted."""
@@ -69,6 +70,7 @@ class Adopter:
             record = MemberRecord.decode(entry.value)
             if record.owner not in alive and await self._adopt(uuid, record, entry.revision):
                 adopted += 1
+                self.adopted_total += 1
         for agent_id in await self.board.kv.keys():
             entry = await self.board.kv.get(agent_id)
             if entry is None:
