@@ -16,6 +16,7 @@ from careline.acd.cluster.replica import Replica, ReplicaHandlers
 from careline.acd.domain import config as stored
 from careline.acd.domain.controls import CallControls
 from careline.acd.domain.routing import Distributor
+from careline.acd.dtmf import subscribe_dtmf
 from careline.acd.handlers import AcdHandlers, BusNotifier, CallOwnership
 from careline.acd.settings import AcdSettings
 from careline.acd.supervision import Supervision
@@ -59,6 +60,7 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
             handler_type = ReplicaHandlers if settings.replicas else AcdHandlers
             handlers = handler_type(distributor, rt.bus, None, rt.esl)
             handlers.subscribe_esl()  # before any await (see AcdHandlers.subscribe_esl)
+            subscribe_dtmf(rt.esl, distributor)  # queued callback by DTMF (domain/callbacks.py)
             await _load_config(distributor, rt.sessions)
             handlers.ownership = CallOwnership(await rt.bus.kv(_bucket(subjects.KV_CALL_OWNER)))
             app.state.replica = await _start_replica(settings, distributor, rt.bus, handlers)

@@ -74,7 +74,9 @@ class QueueOptions(BaseModel):
     widen_after_s: float = Field(default=30.0, ge=0)
     sticky_wait_s: float = Field(default=10.0, ge=0)
     announce_every_s: float = Field(default=0.0, ge=0)
-    overflow: str = Field(default="", description='"" (stay), "goodbye", or another queue\'s name')
+    overflow: str = Field(
+        default="", description='"" (stay), "goodbye", "callback" (keeps the place), or another queue\'s name'
+    )
     overflow_when_no_agents: bool = False
     goodbye_prompt: str = "ivr/careline-goodbye.wav"
     expert: bool = False
@@ -84,6 +86,12 @@ class QueueOptions(BaseModel):
     alarm_wait_s: float = Field(default=0.0, ge=0, description="longest wait; 0: no alarm")
     alarm_service_level: float = Field(default=0.0, ge=0, le=1, description="alarm below; 0: none")
     alarm_agent_idle_s: float = Field(default=0.0, ge=0, description="0: no alarm")
+    callback_key: str = Field(
+        default="",
+        pattern=r"^[0-9*#]?$",
+        description='DTMF key that leaves the queue for a callback ("": off)',
+    )
+    callback_prompt: str = "ivr/careline-callback-ok.wav"
 
 
 class QueueConfigBody(QueueOptions):

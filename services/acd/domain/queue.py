@@ -53,6 +53,10 @@ class QueueConfig:
     alarm_wait_s: float = 0.0
     alarm_service_level: float = 0.0  # a fraction, 0..1: alarm below it
     alarm_agent_idle_s: float = 0.0  # an agent of the queue available this long without a call
+    # Queued callback (domain/callbacks.py): the DTMF key that leaves the queue for a callback ("": off)
+    # and the prompt that thanks the caller before the hang-up.
+    callback_key: str = ""
+    callback_prompt: str = "ivr/careline-callback-ok.wav"
 
 
 def parse_skills(asked: list[str] | tuple[str, ...]) -> dict[str, int]:
@@ -80,6 +84,7 @@ class WaitingCall:
     entered_at: float = 0.0  # when it entered its current queue (max wait, announcements)
     next_announce_at: float = 0.0
     seq: int = 0
+    callback_number: str = ""  # a queued callback (domain/callbacks.py): no channel, call this back
 
     @property
     def offering(self) -> bool:

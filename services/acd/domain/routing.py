@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from careline.acd.domain.agents import Agent, AgentState
 from careline.acd.domain.call_events import CallEvent
+from careline.acd.domain.callbacks import CALLBACK, ring_back, to_callback
 from careline.acd.domain.errors import AgentNotFound, BadAgentTransition, QueueNotConfigured
 from careline.acd.domain.ports import Offer, OfferNotifier, OriginateOutcome, SwitchPort
 from careline.acd.domain.queue import GOODBYE, CallQueue, QueueConfig, Strategy, WaitingCall
@@ -253,7 +254,7 @@ class Distributor:
         uuids: list[str] = []
         for queue in self.queues.values():
             for call in queue.ordered():
-                uuids += [call.call_uuid, *call.offers.values()]
+                uuids += [*([] if call.callback_number else [call.call_uuid]), *call.offers.values()]
         for bridge in self.bridged.values():
             uuids += [bridge.call_uuid, bridge.leg_uuid]
         return uuids
@@ -295,7 +296,8 @@ class Distributor:
         agent.offer(call.call_uuid, leg_uuid)
         call.offers[agent.id] = leg_uuid
         queue.last_offered = agent.id
-        self._spawn(self._offer(Offer(call, agent, leg_uuid, queue.config)))
+        offer = Offer(call, agent, leg_uuid, queue.config)
+        self._spawn(ring_back(self, offer) if call.callback_number else self._offer(offer))
 
     async def _offer(self, offer: Offer) -> None:
         call, agent, leg = offer.call, offer.agent, offer.leg_uuid
@@ -420,9 +422,13 @@ class Distributor:
 
     def _overflow(self, queue: CallQueue, call: WaitingCall) -> None:
         target = queue.config.overflow
-        queue.remove(call.call_uuid)
+        if target != CALLBACK or not call.caller_number:
+            queue.remove(call.call_uuid)
         self._count(queue, "overflowed")
         self.record(CallEvent("overflowed", queue.name, call.call_uuid, wait_s=call.wait_s(self.clock())))
+        if target == CALLBACK and call.caller_number:  # keeps the place, as a queued callback
+            to_callback(self, queue, call)
+            return
         next_queue = self.queues.get(target)
         if next_queue is not None and next_queue is not queue and not next_queue.full:
             log.info("overflow from %s to %s", queue.name, target, extra={"call_uuid": call.call_uuid})

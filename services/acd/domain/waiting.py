@@ -33,7 +33,7 @@ def due_announcements(queue: CallQueue, now: float, serving_agents: int) -> list
     mean = queue.stats.mean_talk_s or queue.config.mean_handle_s
     due = []
     for position, call in enumerate(queue.ordered(), start=1):
-        if call.offering or now < call.next_announce_at:
+        if call.offering or call.callback_number or now < call.next_announce_at:
             continue
         call.next_announce_at = now + every
         due.append(Announcement(call, position, estimated_wait_s(position, mean, serving_agents)))
@@ -46,5 +46,9 @@ def due_overflows(queue: CallQueue, now: float, agents_logged_in: int) -> list[W
         return []
     no_agents = cfg.overflow_when_no_agents and agents_logged_in == 0
     return [
-        c for c in queue.ordered() if not c.offering and (no_agents or now - c.entered_at >= cfg.max_wait_s)
+        c
+        for c in queue.ordered()
+        if not c.offering
+        and not c.callback_number  # a callback waits for its agent, however long (no channel to move)
+        and (no_agents or now - c.entered_at >= cfg.max_wait_s)
     ]
