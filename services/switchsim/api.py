@@ -152,6 +152,12 @@ async def api_uuid_transfer(core, a):
     dest = rest[0] if rest else ""
     ctx = rest[2] if len(rest) > 2 else "default"
     targets = {"-aleg": [ch], "-bleg": [ch.other], "-both": [ch, ch.other]}[leg]
+    if leg == "-both" and ch.other is not None and ch.vars.get("_bridged") == "1":
+        # Both legs leave the bridge together and both run the destination: neither is hung up.
+        peer = ch.other
+        ch.vars.pop("_bridged", None)
+        peer.vars.pop("_bridged", None)
+        ch.fire("CHANNEL_UNBRIDGE", pre=[("Bridge-A-Unique-ID", ch.uuid), ("Bridge-B-Unique-ID", peer.uuid)])
     for t in [t for t in targets if t is not None]:
         _transfer(core, t, dest, ctx)
     return "+OK\n"
