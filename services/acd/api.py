@@ -233,3 +233,7 @@ router.include_router(_supervisor_router)
 from careline.acd.api_stats import router as _stats_router  # noqa: E402
 
 router.include_router(_stats_router)
+
+from careline.acd.api_consult import router as _consult_router  # noqa: E402
+
+router.include_router(_consult_router)

@@ -13,7 +13,9 @@ from careline import subjects
 from careline.acd.api import router
 from careline.acd.call_log import CallLog, WorkloadSampler
 from careline.acd.cluster.replica import Replica, ReplicaHandlers
+from careline.acd.consult_switch import EslConsultSwitch
 from careline.acd.domain import config as stored
+from careline.acd.domain.consult import Consultations
 from careline.acd.domain.controls import CallControls
 from careline.acd.domain.routing import Distributor
 from careline.acd.dtmf import subscribe_dtmf
@@ -68,6 +70,12 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
             app.state.distributor = distributor
             app.state.handlers = handlers
             app.state.controls = CallControls(distributor, distributor.switch, settings.hold_extension)
+            app.state.consultations = Consultations(
+                app.state.controls,
+                EslConsultSwitch(distributor.switch),
+                agent_dial=settings.agent_dial,
+                outbound_dial=settings.outbound_dial,
+            )
             app.state.supervision = Supervision(distributor, rt.bus, app.state.metrics)
             ticker = asyncio.get_running_loop().create_task(_tick(distributor, settings.tick_s))
             watch = asyncio.get_running_loop().create_task(app.state.supervision.run(settings.tick_s))

@@ -24,6 +24,7 @@ async def desk(tmp_path, nats_url, bus):
         *TRACE_DIALPLAN,
         ("9190", PARKS),
         (HOLD_EXT, PARKS[1:]),  # where a transferred caller waits for the next agent
+        ("careline-conf-(.+)", [("answer", ""), ("conference", "$1@default")]),  # three-way calls
         ("(8\\d{3})", [("bridge", "sofia/internal/$1")]),  # outside numbers reach simulated phones
     ]
     sw = Switch(config)
