@@ -81,6 +81,11 @@ class AgentBoard:
             self.wall(),
         )
         seen = self.view.get(agent.id)
+        if seen is None and agent.state is AgentState.LOGGED_OUT:
+            # Nothing to say about an agent nobody has logged in yet; writing it would race (and could
+            # undo) a log-in on another replica.
+            self.published[agent.id] = record.state
+            return
         if seen is not None and seen[0].held_by_other(self.instance) and record.state not in ("on_call",):
             # Another instance holds the agent's call: our idle view must not overwrite it.
             self.published[agent.id] = record.state

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import secrets
 
 import httpx
@@ -113,15 +114,21 @@ async def test_killing_one_of_two_replicas_loses_no_caller_and_holds_no_agent(cl
     assert not lost or abandoned_b >= len(lost), f"{len(lost)} callers neither answered nor abandoned"
     assert all(p.max_concurrent <= 1 for p in sw.phones.values()), "an agent had two calls at once"
 
-    async def agents_idle() -> bool:
-        states = [(await b.client.get(f"/v1/agents/r{n}")).json()["state"] for n in range(AGENTS)]
-        return all(s in ("available", "on_break") for s in states)
+    kv = await bus.kv(subjects.KV_AGENT_STATE)
+
+    async def stuck_agents() -> dict:
+        """Agents not idle, as the survivor sees them locally or as the shared bucket has them."""
+        stuck = {}
+        for n in range(AGENTS):
+            local = (await b.client.get(f"/v1/agents/r{n}")).json()["state"]
+            shared = json.loads((await kv.get(f"r{n}")).value)["state"]
+            if not {local, shared} <= {"available", "on_break"}:
+                stuck[f"r{n}"] = (local, shared)
+        return stuck
 
     end = asyncio.get_running_loop().time() + 10
-    while not await agents_idle():
-        assert asyncio.get_running_loop().time() < end, "an agent stuck in ringing, on call or reserved"
+    while stuck := await stuck_agents():
+        assert asyncio.get_running_loop().time() < end, (
+            f"agents stuck in ringing, on call or reserved: {stuck}"
+        )
         await asyncio.sleep(0.1)
-    kv = await bus.kv(subjects.KV_AGENT_STATE)
-    for n in range(AGENTS):
-        record = (await kv.get(f"r{n}")).value
-        assert b'"available"' in record or b'"on_break"' in record, record
