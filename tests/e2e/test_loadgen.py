@@ -47,8 +47,13 @@ def test_a_burst_of_callers_is_all_answered_or_abandoned_and_the_figures_agree()
     assert answered + abandoned == offered and lost == 0
     assert answered > 0
     assert _row(out, "zero-lost check").startswith("OK")
-    # the ACD's own count of the same callers
-    assert _row(out, "ACD offered / answered / abandoned") == f"{offered} / {answered} / {abandoned}"
+    # the ACD's own count of the same callers; a caller whose patience ran out while the IVR was still
+    # handing the call over never reached the queue, so the ACD may have seen fewer
+    acd_offered, acd_answered, acd_abandoned = map(
+        int, _row(out, "ACD offered / answered / abandoned").split(" / ")
+    )
+    assert acd_answered == answered and acd_offered == acd_answered + acd_abandoned
+    assert offered - abandoned <= acd_offered <= offered
     legs, cdrs = (int(x) for x in reversed(_row(out, "CDRs written / call legs").split(" / ")))
     assert cdrs == legs >= offered + answered  # a caller's leg, and an agent's leg per answer
     for label in ("callers who waited (no agent free)", "service level (answered <= 20 s)",
