@@ -45,7 +45,8 @@ log = logging.getLogger("careline.ivr.engine")
 MAX_STEPS = 500  # a runaway walk (bad data that slipped past validation) ends with a human
 # ``${var}`` is the call-data value; ``${var:digits}`` spaces its characters so TTS reads a code
 # ("4 0 7 1") rather than a number ("four thousand seventy-one") — confirmation codes, references.
-TEMPLATE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:digits)?\}")
+# ``${var:yuan}`` turns integer fen (billing's money) into yuan with two decimals ("1250" -> "12.50").
+TEMPLATE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:digits|:yuan)?\}")
 
 
 class Voice(Protocol):
@@ -60,6 +61,9 @@ class Voice(Protocol):
 
     async def record(self, name: str, max_seconds: int) -> str:
         """Record the caller; returns where the recording is."""
+
+    # Optional: ``async def forget_input(self) -> None`` wipes what the last ``ask`` left on the channel
+    # (called after a secret collect, so a PIN is not kept in a channel variable or its CDR).
 
 
 class LookupFailed(Exception):
@@ -118,6 +122,7 @@ class Interpreter:
         self.plan, self.voice, self.services, self.now, self.count = plan, voice, services, now, count
         self.said: list[str] = []  # media said since the last input: what ``*`` repeats
         self.reason = "flow"
+        self.secrets: dict[str, str] = {}  # secret collects (PINs): never call data, only look-ups
 
     async def run(self, data: dict[str, str]) -> Outcome:
         """Walk the plan from its start; ``data`` (call data) is updated in place."""
@@ -212,6 +217,9 @@ class Interpreter:
                 continue
             if digits == HUMAN_KEY and node.min_digits > 1:
                 return self._to_human(flow, "key_0")
+            if _valid(digits, node) and node.secret:
+                await self._keep_secret(node.var, digits, data)
+                return node.next
             if _valid(digits, node):
                 data[node.var] = digits
                 return node.next
@@ -219,6 +227,13 @@ class Interpreter:
             if failures > node.retries:
                 return self._failed(flow, node)
             await self._say(node.invalid_prompt, remember=False)
+
+    async def _keep_secret(self, var: str, digits: str, data: dict[str, str]) -> None:
+        self.secrets[var] = digits
+        data.pop(var, None)
+        forget = getattr(self.voice, "forget_input", None)
+        if forget is not None:
+            await forget()
 
     async def _ask(self, ref: str, *, max_digits: int, node, terminator: str) -> str:
         media = self.plan.resolve(ref)
@@ -260,17 +275,25 @@ class Interpreter:
 
     # -- services and conditions ----------------------------------------------------------------------
     async def _lookup(self, node: LookupNode, data: dict[str, str]) -> str:
-        fields = {name: _fill(template, data) for name, template in node.request.items()}
+        with_secrets = {**data, **self.secrets}  # a PIN reaches the request, never the call data
+        fields = {name: _fill(template, with_secrets) for name, template in node.request.items()}
         try:
             reply = await self.services.lookup(
                 node.subject, node.request_type, fields, node.reply_type, node.timeout_ms / 1000
             )
         except LookupFailed as err:
-            log.info("look-up %s failed: %s", node.subject, err)
+            log.info("look-up %s failed: %s", node.subject, self._redact(str(err)))
             return node.on_error
         for var, reply_field in node.response.items():
             data[var] = reply.get(reply_field, "")
         return node.next
+
+    def _redact(self, text: str) -> str:
+        """An error text may quote the request (a parse error names the value): no PIN in the logs."""
+        for value in self.secrets.values():
+            if value:
+                text = text.replace(value, "***")
+        return text
 
     def _test(self, flow: FlowDefinition, test, data: dict[str, str]) -> bool:
         match test.kind:
@@ -299,9 +322,22 @@ class Interpreter:
 def _fill(template: str, data: Mapping[str, str]) -> str:
     def value(match: re.Match) -> str:
         text = data.get(match.group(1), "")
+        if match.group(2) == ":yuan":
+            return _yuan(text)
         return " ".join(text) if match.group(2) else text
 
     return TEMPLATE.sub(value, template)
+
+
+def _yuan(fen: str) -> str:
+    """Integer fen as yuan with two decimals, exactly (no floats); anything else as it is."""
+    try:
+        amount = int(fen)
+    except ValueError:
+        return fen
+    sign = "-" if amount < 0 else ""
+    whole, cents = divmod(abs(amount), 100)
+    return f"{sign}{whole}.{cents:02d}"
 
 
 def _valid(digits: str, node: CollectNode) -> bool:

@@ -261,6 +261,10 @@ class EslVoice:
         _check(self.call)
         return digits or ""
 
+    async def forget_input(self) -> None:
+        """Empty the variable play_and_get_digits filled (a PIN must not stay in the channel's CDR)."""
+        await _do(self.call, "set", f"{MENU_VAR}=")
+
     async def record(self, name: str, max_seconds: int) -> str:
         path = f"{self.recordings_dir}/{self.call.uuid}-{name}.wav"
         await _do(self.call, "record", f"{path} {int(max_seconds)}")

@@ -59,10 +59,15 @@ class MenuNode(_Input):
 
 
 class CollectNode(_Input):
-    """Digits into a call-data variable (card number, department code…)."""
+    """Digits into a call-data variable (card number, department code…).
+
+    ``secret`` (a card PIN): the digits never enter the call data (which travels to the ACD, the screen
+    pop and the logs); only look-up requests of this call can use them, as ``${var}`` (R-REG4, R-EXP1).
+    """
 
     type: Literal["collect"]
     var: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+    secret: bool = False
     min_digits: int = Field(1, ge=1, le=32)
     max_digits: int = Field(1, ge=1, le=32)
     terminator: Literal["#", ""] = "#"

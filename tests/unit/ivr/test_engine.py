@@ -246,3 +246,52 @@ async def test_return_in_a_main_flow_says_goodbye_and_hangs_up():
     plan = _plan({"main": {"type": "return"}}, goodbye_prompt="say:Bye.")
     outcome, heard = await _run(plan, [])
     assert outcome == Hangup() and heard == ["say:Bye."]
+
+
+PIN = {
+    "main": {"type": "collect", "prompt": "menu", "var": "card", "min_digits": 4, "max_digits": 8,
+             "next": "pin"},
+    "pin": {"type": "collect", "prompt": "menu", "var": "pin", "secret": True, "min_digits": 4,
+            "max_digits": 6, "next": "auth"},
+    "auth": {**LOOKUP["main"], "request": {"card": "${card}", "pin": "${pin}"},
+             "response": {"balance": "balance_fen"}, "next": "said"},
+    "said": {"type": "play", "prompts": ["say:PIN ${pin}, balance ${balance:yuan} yuan"], "next": "keep"},
+    "keep": {"type": "set", "values": {"copied": "${pin}"}, "next": "bye"},
+    "bye": {"type": "hangup"},
+}  # fmt: skip
+
+
+class ForgetfulVoice(Voice):
+    forgotten = 0
+
+    async def forget_input(self):
+        self.forgotten += 1
+
+
+async def test_a_secret_collect_reaches_lookups_only_never_the_call_data():
+    """R-REG4, R-EXP1: a PIN is sent to billing but never kept in call data, spoken, or copied by a set
+    node; the channel variable that held the keys is wiped; money is spoken in yuan from fen."""
+    services, data = Services({"balance_fen": "1205"}), {}
+    voice = ForgetfulVoice(["12345678", "4321"])
+    await Interpreter(_plan(PIN), voice, services).run(data)
+    assert services.asked[0][1] == {"card": "12345678", "pin": "4321"}
+    assert "4321" not in "".join(data.values()) and "pin" not in data and data["copied"] == ""
+    assert voice.heard[-1] == "say:PIN , balance 12.05 yuan" and voice.forgotten == 1
+
+
+async def test_a_failed_lookup_does_not_log_the_secret(caplog):
+    class Failing(Services):
+        async def lookup(self, subject, request_type, fields, reply_type, timeout_s):
+            raise LookupFailed(f"ParseError: bad pin {fields['pin']!r}")
+
+    caplog.set_level("INFO", logger="careline.ivr.engine")
+    outcome, _ = await _run(_plan(PIN), ["12345678", "4321"], services=Failing())
+    assert outcome.queue == "general"
+    assert "look-up" in caplog.text and "4321" not in caplog.text and "***" in caplog.text
+
+
+@pytest.mark.parametrize(("fen", "spoken"), [("0", "0.00"), ("5", "0.05"), ("-250", "-2.50"), ("x", "x")])
+async def test_yuan_from_fen(fen, spoken):
+    nodes = {"main": {"type": "play", "prompts": ["say:${v:yuan}"], "next": "bye"}, "bye": {"type": "hangup"}}
+    _, heard = await _run(_plan(nodes), [], data={"v": fen})
+    assert heard == [f"say:{spoken}"]
