@@ -17,6 +17,7 @@ import logging
 import pkgutil
 
 from google.protobuf import json_format, symbol_database
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 import careline.v1
@@ -147,8 +148,9 @@ class NatsServices:
         self, subject: str, request_type: str, fields: dict[str, str], reply_type: str, timeout_s: float
     ) -> dict[str, str]:
         try:
+            message = message_class(request_type)()
             request = json_format.ParseDict(
-                fields, message_class(request_type)(), ignore_unknown_fields=False
+                typed_fields(fields, message.DESCRIPTOR), message, ignore_unknown_fields=False
             )
             reply = await self.bus.request(
                 subject, request, reply_type=message_class(reply_type), timeout=timeout_s
@@ -159,6 +161,31 @@ class NatsServices:
             reply, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
         )
         return {key: _text(value) for key, value in values.items()}
+
+
+_INTEGERS = {
+    FieldDescriptor.TYPE_INT32,
+    FieldDescriptor.TYPE_INT64,
+    FieldDescriptor.TYPE_UINT32,
+    FieldDescriptor.TYPE_UINT64,
+    FieldDescriptor.TYPE_SINT32,
+    FieldDescriptor.TYPE_SINT64,
+}
+
+
+def typed_fields(fields: dict[str, str], descriptor) -> dict[str, object]:
+    """Flow templates are text: a bool field takes "true"/"false" (JSON wants them unquoted) and an
+    empty number field is left out (the proto default), so ``quote_only: "true"`` works as data."""
+    typed: dict[str, object] = {}
+    for name, value in fields.items():
+        field = descriptor.fields_by_name.get(name)
+        if field is not None and field.type == FieldDescriptor.TYPE_BOOL and value in ("true", "false"):
+            typed[name] = value == "true"
+        elif field is not None and field.type in _INTEGERS and value == "":
+            continue
+        else:
+            typed[name] = value
+    return typed
 
 
 def _text(value) -> str:
