@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from careline import subjects
 from careline.acd.api import router
+from careline.acd.call_end import CallEnder
 from careline.acd.call_log import CallLog, WorkloadSampler
 from careline.acd.cluster.replica import Replica, ReplicaHandlers
 from careline.acd.consult_switch import EslConsultSwitch
@@ -63,6 +64,12 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
             handlers = handler_type(distributor, rt.bus, None, rt.esl)
             handlers.subscribe_esl()  # before any await (see AcdHandlers.subscribe_esl)
             subscribe_dtmf(rt.esl, distributor)  # queued callback by DTMF (domain/callbacks.py)
+            handlers.call_ender = CallEnder(
+                distributor,
+                distributor.switch,
+                hold_extension=settings.hold_extension,
+                prompt=settings.call_end_prompt,
+            )
             await _load_config(distributor, rt.sessions)
             handlers.ownership = CallOwnership(await rt.bus.kv(_bucket(subjects.KV_CALL_OWNER)))
             app.state.replica = await _start_replica(settings, distributor, rt.bus, handlers)

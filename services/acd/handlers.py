@@ -5,6 +5,7 @@ idempotent: a repeated enqueue is the same caller, a repeated hangup is ignored.
   ``Distributor.enqueue``;
 - ESL CHANNEL_HANGUP / CHANNEL_HANGUP_COMPLETE → :meth:`AcdHandlers.on_channel_event` → ``on_hangup``;
 - ESL reconnect → :meth:`AcdHandlers.resync` → ``Distributor.resync``;
+- NATS push ``careline.acd.call.end`` (billing: credit exhausted) → :class:`.call_end.CallEnder`;
 - out: ``careline.agent.<id>.screenpop`` ← :meth:`BusNotifier.agent_offered`, before the originate (R-ACD2).
 """
 
@@ -13,11 +14,13 @@ from __future__ import annotations
 import logging
 
 from careline import subjects
+from careline.acd.call_end import CallEnder
 from careline.acd.domain.queue import WaitingCall, parse_skills
 from careline.acd.domain.routing import Distributor, EnqueueResult, Offer
 from careline.core.bus import Bus, Conflict, new_meta
 from careline.core.log import call_context
 from careline.v1.acd_pb2 import AgentOffered, EnqueueReply, EnqueueRequest
+from careline.v1.consultation_pb2 import CallEndRequest
 
 log = logging.getLogger("careline.acd.handlers")
 
@@ -61,6 +64,7 @@ class AcdHandlers:
         self.bus = bus
         self.ownership = ownership
         self.esl = esl
+        self.call_ender: CallEnder | None = None  # ACD_CALL_END_REQUEST (call_end.py), set by the app
 
     def subscribe_esl(self) -> None:
         """Synchronous, and called before the lifespan's first await: the ESL adapter only replays
@@ -71,6 +75,10 @@ class AcdHandlers:
 
     async def serve_bus(self) -> None:
         await self.bus.serve(subjects.ACD_ENQUEUE, self.enqueue, request_type=EnqueueRequest)
+        if self.call_ender is not None:  # every instance hears it; the one holding the bridge acts
+            await self.bus.subscribe(
+                subjects.ACD_CALL_END_REQUEST, self.call_ender.on_request, msg_type=CallEndRequest
+            )
 
     async def enqueue(self, request: EnqueueRequest) -> EnqueueReply:
         with call_context(request.call_uuid):

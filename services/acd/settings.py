@@ -28,3 +28,6 @@ class AcdSettings(ServiceSettings):
     transfer_context: str = "default"
     outbound_dial: str = "sofia/gateway/pstn/{number}"
     stats_sample_s: float = 5.0  # agents' workload sampled (and statistics written) this often
+    # Said to a caller whose call another service asked to end (billing: credit exhausted), before the
+    # hang-up goodbye_s later; a file path, since uuid_broadcast takes no spaces (call_end.py).
+    call_end_prompt: str = "ivr/careline-call-ended.wav"
