@@ -205,17 +205,17 @@ class Consultations:
                 "free": auth.free,
                 "not_charged_short": short and not auth.free,
             }
-            txn_id = None
-            if any(amount for _, amount in legs):
-                memo = json.dumps(detail, sort_keys=True)
-                txn = await ledger.post(
-                    legs,
-                    kind=rating.EXPERT_CONSULTATION,
-                    key=settle_key(call_uuid),
-                    memo=memo,
-                    session=session,
-                )
-                txn_id = txn.id
+            # Always a transaction, listed on the card even when it moves nothing there (the charge equals
+            # the hold, a free call): the statement has one line per consultation (R-EXP4).
+            txn = await ledger.post(
+                legs,
+                kind=rating.EXPERT_CONSULTATION,
+                key=settle_key(call_uuid),
+                memo=json.dumps(detail, sort_keys=True),
+                session=session,
+                listed_on=auth.account_id,
+            )
+            txn_id = txn.id
             balance = await ledger.balance(auth.account_id, session=session)
             return Answer(201, {**detail, "transaction_id": txn_id, "balance_fen": balance})
 

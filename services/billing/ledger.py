@@ -66,11 +66,20 @@ async def open_card_account(*, session: AsyncSession) -> Account:
 
 
 async def post(
-    legs: Sequence[Leg], *, kind: str, key: str, memo: str = "", session: AsyncSession
+    legs: Sequence[Leg],
+    *,
+    kind: str,
+    key: str,
+    memo: str = "",
+    session: AsyncSession,
+    listed_on: str = "",
 ) -> Transaction:
     """Write one balanced transaction. Raises Unbalanced or InsufficientFunds (nothing written then).
 
-    ``key`` is the transaction's idempotency key (unique in the table: a second post with it fails)."""
+    ``key`` is the transaction's idempotency key (unique in the table: a second post with it fails).
+    Zero legs are not stored, except ``listed_on``'s: a charge that moves nothing on the card (a
+    consultation that cost exactly its hold, a free one) is still a line of the card's statement
+    (R-EXP4); a posting of 0 fen changes no balance."""
     if not legs or sum(amount for _, amount in legs) != 0:
         raise Unbalanced(f"transaction {kind!r} does not sum to zero: {list(legs)}")
     if any(not isinstance(amount, int) or isinstance(amount, bool) for _, amount in legs):
@@ -82,7 +91,7 @@ async def post(
     session.add_all(
         Posting(transaction_id=txn.id, account_id=account, amount_fen=amount)
         for account, amount in legs
-        if amount != 0
+        if amount != 0 or account == listed_on
     )
     await session.flush()
     return txn

@@ -212,7 +212,7 @@ class ConsultationDesk:
                 subjects.BILLING_CONSULTATION_AUTH, self.on_auth_request, request_type=ConsultationAuthRequest
             )
             await self.bus.ensure_streams([s for s in subjects.STREAMS if s.name == subjects.CDRS])
-            await self.bus.consume(
+            self._cdr_consumer = await self.bus.consume(
                 subjects.CDRS, CDR_DURABLE, subjects.CDR_CREATED, self.on_cdr, msg_type=Cdr
             )
 
@@ -221,7 +221,4 @@ class ConsultationDesk:
             self._stop(call)
         consumer, self._cdr_consumer = self._cdr_consumer, None
         if consumer is not None:
-            try:  # nats-py turns a cancelled fetch into TimeoutError; stopping is what we asked for
-                await consumer.stop()
-            except TimeoutError:
-                pass
+            await consumer.stop()

@@ -3,7 +3,9 @@
 Real nats-server, the FreeSWITCH simulator (20x faster), the real billing and cdr apps. The test plays
 the IVR (authorise over NATS) and an ACD-like owner: it originates the expert phone with
 careline_call_id/careline_queue/careline_agent, bridges it to the caller, and ends the call when billing
-asks (ACD_CALL_END_REQUEST). Times are simulated seconds from the simulator's clock.
+asks (ACD_CALL_END_REQUEST). Times are simulated seconds from the simulator's clock. The final charge
+comes from the expert leg's CDR, published by the cdr app and consumed durably by billing (R-EXP3), and
+is read back from the card's statement (R-EXP4) and the ledger itself.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from careline import subjects
+from careline.billing import ledger, rating
+from careline.billing.models import Posting, Transaction
 from careline.core.bus import Bus
 from careline.core.esl import EslClient
 from careline.switchsim import TRACE_DIALPLAN, CallerScript, PhoneBehaviour, Switch, SwitchConfig
@@ -120,6 +125,7 @@ async def center(tmp_path, nats_url):
             "billing": billing,
             "commands": commands,
             "desk": app.state.consultations,
+            "ledger": app.state.billing.sessions,
             "billing_stack": billing_stack,
             "bus": bus,
             "esl": esl,
@@ -175,6 +181,47 @@ async def _card(c, card: str) -> dict:
     return (await c["billing"].get(f"/v1/cards/{card}")).json()
 
 
+async def _consultation_line(c, card: str, caller: str) -> dict:
+    """The card's statement line of this consultation, once billing has settled it from the CDR."""
+    lines: list[dict] = []
+
+    async def settled() -> bool:
+        r = await c["billing"].get(f"/v1/cards/{card}/statement")
+        items = r.json()["items"]
+        lines[:] = [
+            i for i in items if i["kind"] == "expert_consultation" and i["detail"]["call_uuid"] == caller
+        ]
+        return bool(lines)
+
+    await _until(settled, 10, "the settlement from the CDR")
+    assert len(lines) == 1, lines  # one line per consultation
+    return lines[0]
+
+
+async def _moved_for(c, caller: str, account: str) -> int:
+    """What this call's transactions (hold, interim minutes, settlement) moved on ``account``."""
+    async with c["ledger"]() as session:
+        total = await session.scalar(
+            select(func.coalesce(func.sum(Posting.amount_fen), 0))
+            .join(Transaction, Transaction.id == Posting.transaction_id)
+            .where(
+                Transaction.idempotency_key.like(f"consultation-%:{caller}%"), Posting.account_id == account
+            )
+        )
+    return int(total)
+
+
+async def _assert_reconciled(c, card: str, caller: str, line: dict, *, opening: int) -> None:
+    """R-EXP3: the charge is the rating rule's for the CDR's billed seconds (capped at the hold), interim
+    debits are part of it, not on top of it, and nothing stays held for the call."""
+    d = line["detail"]
+    rule = min(rating.metered_charge(d["billed_seconds"], 200, "per_started_minute"), d["hold_fen"])
+    assert d["charge_fen"] == rule and d["price_fen"] == 200
+    assert await _moved_for(c, caller, ledger.REVENUE) == d["charge_fen"]  # interim + settlement
+    assert await _moved_for(c, caller, ledger.HOLDS) == 0  # the hold released
+    assert (await _card(c, card))["balance_fen"] == opening - d["charge_fen"] == line["balance_fen"]
+
+
 async def test_consultation_cut_when_credit_runs_out(center):
     c = center
     card = await _sell(c["billing"], 450)  # 2 minutes at 2 CNY, 50 fen left
@@ -191,8 +238,36 @@ async def test_consultation_cut_when_credit_runs_out(center):
     assert mine[:2] == [f"sched_hangup +{120 + GRACE} {caller} ALLOTTED_TIMEOUT"] * 2, mine
     assert any(cmd.startswith(f"uuid_broadcast {caller} ") for cmd in mine), mine
 
-    # 2 minutes held and debited in the interim; settlement from the CDR is in test_consultations.py
+    # The final charge from the expert leg's CDR: two minutes, exactly the hold, with the interim
+    # debits reconciled; still a statement line of its own (R-EXP4) though it moves nothing on the card.
+    line = await _consultation_line(c, card, caller)
+    history = c["sw"].phones["2001"].history[-1]
+    assert line["detail"]["cdr_uuid"] == history["uuid"] and line["detail"]["expert"] == "expert-2001"
+    assert abs(line["detail"]["expert_answered_at"] - history["answered_at"]) <= 1
+    assert 119 <= line["detail"]["billed_seconds"] <= 121
+    assert line["detail"]["charge_fen"] == 400 and line["amount_fen"] == 0
+    await _assert_reconciled(c, card, caller, line, opening=450)
     assert (await _card(c, card))["balance_fen"] == 50
+
+
+async def test_caller_hangs_up_mid_minute_and_the_cdr_settles_the_started_minutes(center):
+    c = center
+    card = await _sell(c["billing"], 1000)  # 5 minutes held
+    caller, auth = await _consult(c, card, "2004")
+    assert (auth.allowed_seconds, auth.hold_fen) == (300, 1000)
+    assert await c["sw"].wait_call_event(caller, "bridged", 10)
+    answered = _expert_answered_at(c["sw"], "2004")
+    # Hang up 90 simulated seconds after the expert answered: minute 1 debited in the interim.
+    await asyncio.sleep(max(0.0, (answered + 90 - c["sw"].core.now()) * TIME_SCALE))
+    c["sw"].hangup(caller)
+    await asyncio.wait_for(c["sw"].calls[caller].done.wait(), 10)
+    line = await _consultation_line(c, card, caller)
+    d = line["detail"]
+    assert 89 <= d["billed_seconds"] <= 91 and d["charge_fen"] == 400  # two started minutes
+    assert d["interim_fen"] == 200 and d["hold_fen"] == 1000
+    assert line["amount_fen"] == 600  # what the hold gave back: hold - charge
+    assert d["cdr_uuid"] == c["sw"].phones["2004"].history[-1]["uuid"]
+    await _assert_reconciled(c, card, caller, line, opening=1000)
 
 
 async def test_billing_stopped_mid_call_the_backstop_ends_it(center):
@@ -219,3 +294,5 @@ async def test_vip_consults_free(center):
     c["sw"].hangup(caller)
     await asyncio.wait_for(c["sw"].calls[caller].done.wait(), 10)
     assert c["ended"] == [] and (await _card(c, card))["balance_fen"] == 0
+    line = await _consultation_line(c, card, caller)
+    assert line["amount_fen"] == 0 and line["detail"]["free"] and line["detail"]["charge_fen"] == 0

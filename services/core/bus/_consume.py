@@ -90,26 +90,45 @@ class Consumer(Generic[M]):
         return self
 
     async def stop(self) -> None:
+        """Stop fetching; returns cleanly whatever the fetch in flight raises as it is cancelled (a
+        cancelled fetch surfaces as TimeoutError or ConnectionClosedError from nats-py, not only as
+        CancelledError), so callers need no workaround of their own."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        if task is None:
+            return
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.warning("%s/%s: fetch loop ended with an error while stopping", self.stream, self.durable)
 
     async def _run(self, sub: JetStreamContext.PullSubscription) -> None:
         try:
             while True:
                 try:
                     msgs = await sub.fetch(self._batch, timeout=1.0)
-                except nats.errors.TimeoutError:
+                except TimeoutError:
+                    # Both nats.errors.TimeoutError and the bare asyncio.TimeoutError that fetch()
+                    # raises when its deadline runs out between its two pull requests (nats-py 2.16):
+                    # catching only the former killed this loop, and the durable stopped receiving.
+                    _stop_if_cancelled()
                     continue
                 except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
+                    _stop_if_cancelled()
                     await asyncio.sleep(0.5)  # the client reconnects on its own; then fetch again
                     continue
+                except nats.errors.Error:
+                    _stop_if_cancelled()
+                    log.exception("%s/%s: fetch failed; fetching again", self.stream, self.durable)
+                    await asyncio.sleep(0.5)  # a consumer that stops silently loses facts: never give up
+                    continue
                 for raw in msgs:
-                    await self._handle(raw)
+                    try:
+                        await self._handle(raw)
+                    except nats.errors.Error:  # the ack was lost: the server redelivers after ack_wait
+                        log.warning("%s/%s: ack failed on %s", self.stream, self.durable, raw.subject)
         finally:
             try:
                 await sub.unsubscribe()
@@ -154,3 +173,11 @@ class Consumer(Generic[M]):
     async def _ack(self, raw: Msg) -> None:
         await raw.ack()
         self.handled += 1
+
+
+def _stop_if_cancelled() -> None:
+    """A cancelled fetch may surface as TimeoutError or ConnectionClosedError (nats-py turns the
+    CancelledError of its inner wait into those): honour the cancellation instead of fetching again."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

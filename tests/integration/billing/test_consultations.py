@@ -60,7 +60,32 @@ async def test_vip_consults_free_and_a_poor_card_is_refused(billing, sell, consu
 async def test_charge_never_exceeds_the_hold(billing, sell, consultations):
     card = await sell(400)
     await consultations.authorise(call_uuid="call-5", card_number=card)
-    settled = await consultations.settle("call-5", billsec=125)  # 5 s of backstop grace past 2 minutes
+    settled = await consultations.settle(
+        "call-5", billsec=125, cdr_uuid="cdr-5", expert="e1", answered_at=1_700_000_000
+    )  # 5 s of backstop grace past 2 minutes
     assert settled["charge_fen"] == 400 and await _balance(billing, card) == 0
+    # R-EXP4: the consultation is a statement line even though it moved nothing more on the card.
     statement = await billing.statement(card)
-    assert [i["kind"] for i in statement["items"]] == ["card_sale", "consultation_hold"]
+    assert [i["kind"] for i in statement["items"]] == [
+        "card_sale",
+        "consultation_hold",
+        "expert_consultation",
+    ]
+    line = statement["items"][-1]
+    assert (line["amount_fen"], line["balance_fen"]) == (0, 0)
+    assert {k: line["detail"][k] for k in ("cdr_uuid", "billed_seconds", "price_fen", "charge_fen")} == {
+        "cdr_uuid": "cdr-5",
+        "billed_seconds": 125,
+        "price_fen": 200,
+        "charge_fen": 400,
+    }
+    assert line["detail"]["expert_answered_at"] == 1_700_000_000 and line["detail"]["expert"] == "e1"
+
+
+async def test_a_free_consultation_is_a_statement_line_of_zero(billing, sell, consultations):
+    vip = await sell(0, vip_level=2)
+    await consultations.authorise(call_uuid="call-6", card_number=vip)
+    await consultations.settle("call-6", billsec=300, cdr_uuid="cdr-6")
+    (line,) = (await billing.statement(vip))["items"]
+    assert line["kind"] == "expert_consultation" and line["amount_fen"] == 0
+    assert line["detail"]["free"] and line["detail"]["charge_fen"] == 0
