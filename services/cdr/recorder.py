@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from careline.cdr import domain
 from careline.cdr.mapping import MappingError, cdr_from_headers
 from careline.cdr.models import CdrRow
+from careline.core.db import retry_locked
 
 log = logging.getLogger("careline.cdr")
 
@@ -35,6 +36,10 @@ class CdrRecorder:
         except MappingError as err:
             log.warning("hangup event ignored: %s", err)
             return None
+        # idempotent (the leg uuid is unique), so a write SQLite refused as locked is simply run again
+        return await retry_locked(lambda: self._store_and_publish(cdr))
+
+    async def _store_and_publish(self, cdr) -> CdrRow:
         async with self._sessions() as session:
             row, created = await domain.record_leg(cdr, session=session)
             if created:

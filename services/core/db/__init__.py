@@ -8,6 +8,7 @@ Public surface:
     migrate_sync(...same...), alembic_config(url, service, script_location=None)
     await schema_diff(url, metadata) -> list  (empty when migrations match the models)
     processed_events_table(metadata), await claim_event(session, table, consumer, event_id)
+    await retry_locked(unit, attempts=6) (re-run an idempotent unit SQLite refused as locked)
 env.py helper: careline.core.db.alembic_env.run_migrations(metadata)
 """
 
@@ -20,6 +21,7 @@ from careline.core.db._engine import (
     sqlite_url,
 )
 from careline.core.db._migrate import alembic_config, migrate, migrate_sync, schema_diff, service_migrations
+from careline.core.db._retry import is_lock_error, retry_locked
 from careline.core.db.inbox import claim_event, processed_events_table
 
 __all__ = [
@@ -31,7 +33,9 @@ __all__ = [
     "migrate",
     "migrate_sync",
     "new_metadata",
+    "is_lock_error",
     "processed_events_table",
+    "retry_locked",
     "schema_diff",
     "service_migrations",
     "session_factory",
