@@ -15,14 +15,16 @@ from careline.billing.domain import Billing
 from careline.billing.kiosk import Kiosk
 from careline.billing.metering import ConsultationDesk
 from careline.billing.refunds import NoShowRefunds
-from careline.billing.registration import Registrations
+from careline.billing.registration import Clock, Registrations, utc_now
 from careline.billing.registration_seats import NatsSeats
 from careline.billing.settings import BillingSettings
 from careline.core.runtime import open_runtime
 from careline.core.web import service_app
 
 
-def create_app(settings: BillingSettings | None = None) -> FastAPI:
+def create_app(settings: BillingSettings | None = None, *, clock: Clock = utc_now) -> FastAPI:
+    """``clock``: the hospital clock formal registrations, their no-show refunds and the kiosk read
+    (R-REG5, R-REG6); the wall clock in production, moved by tests to end a day."""
     settings = settings or BillingSettings()
 
     @asynccontextmanager
@@ -38,7 +40,7 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
             # Formal registrations (R-REG4-R-REG6): the saga, its no-show refunds (swept at start to catch
             # up after downtime, then periodically) and the kiosk.
             seats = NatsSeats(rt.bus, timeout=settings.crm_timeout_s)
-            app.state.registrations = Registrations(billing, seats)
+            app.state.registrations = Registrations(billing, seats, clock=clock)
             app.state.refunds = NoShowRefunds(app.state.registrations)
             app.state.kiosk = Kiosk(app.state.registrations)
             await registration_handlers.start(rt.bus, app.state.registrations)
