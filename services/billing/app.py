@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from careline.billing import handlers, kiosk_api, registration_api, registration_handlers
+from careline.billing import conference_api, handlers, kiosk_api, registration_api, registration_handlers
 from careline.billing.api import router
 from careline.billing.authorisation import Consultations
+from careline.billing.conference import ConferenceDesk
 from careline.billing.domain import Billing
 from careline.billing.kiosk import Kiosk
 from careline.billing.metering import ConsultationDesk
@@ -37,6 +38,11 @@ def create_app(settings: BillingSettings | None = None, *, clock: Clock = utc_no
             consultations = Consultations(rt.sessions, settings, billing.plan)
             app.state.consultations = ConsultationDesk(consultations, settings, esl=rt.esl, bus=rt.bus)
             await app.state.consultations.start()
+            # Expert conferences (R-EXP6): seats metered by presence, raised hands, promotion.
+            app.state.conferences = ConferenceDesk(app.state.consultations)
+            app.state.consultations.seat_cdr = app.state.conferences.on_seat_cdr
+            if rt.esl is not None:
+                app.state.conferences.subscribe()
             # Formal registrations (R-REG4-R-REG6): the saga, its no-show refunds (swept at start to catch
             # up after downtime, then periodically) and the kiosk.
             seats = NatsSeats(rt.bus, timeout=settings.crm_timeout_s)
@@ -49,9 +55,11 @@ def create_app(settings: BillingSettings | None = None, *, clock: Clock = utc_no
                     yield
             finally:
                 await app.state.consultations.stop()
+                await app.state.conferences.stop()
 
     app = service_app(settings, lifespan, title="careline billing")
     app.include_router(router)
     app.include_router(registration_api.router)
     app.include_router(kiosk_api.router)
+    app.include_router(conference_api.router)
     return app

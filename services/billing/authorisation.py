@@ -63,10 +63,12 @@ class Authorisation:
     allowed_seconds: int
     free: bool
     tariff_text: str
+    # What is metered: an expert consultation, or a conference seat (R-EXP6). Older records lack it.
+    service: str = rating.EXPERT_CONSULTATION
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Authorisation:
-        return cls(**{k: body[k] for k in cls.__dataclass_fields__})
+        return cls(**{k: body[k] for k in cls.__dataclass_fields__ if k in body})
 
 
 class Consultations:
@@ -78,22 +80,34 @@ class Consultations:
         self._plan = plan  # Billing.plan: (service, category, session=) -> rating.Plan
 
     async def authorise(
-        self, *, call_uuid: str, card_number: str, category: str = rating.ANY, lang: str = "zh"
+        self,
+        *,
+        call_uuid: str,
+        card_number: str,
+        category: str = rating.ANY,
+        lang: str = "zh",
+        service: str = rating.EXPERT_CONSULTATION,
     ) -> Authorisation:
-        """Reserve funds for the consultation on ``call_uuid`` (idempotent by call). Raises
-        InsufficientFunds (402) when the card cannot pay one minute, UnknownCard, or CardLocked."""
+        """Reserve funds for the consultation (or conference seat, R-EXP6) on ``call_uuid`` (idempotent
+        by call). Raises InsufficientFunds (402) when the card cannot pay one minute, UnknownCard, or
+        CardLocked. A free plan (a free listener seat) holds nothing, like a VIP."""
         if not call_uuid:
             raise DomainError("a consultation needs the caller's call uuid")
+        if service not in rating.METERED:
+            raise DomainError(f"{service!r} is not a metered service")
         category = category or rating.ANY
         request = {"call_uuid": call_uuid, "card_number": card_number, "category": category}
+        if service != rating.EXPERT_CONSULTATION:  # older keys keep their fingerprint
+            request["service"] = service
         max_s = self.settings.consultation_max_s
 
         async def work(session: AsyncSession) -> Answer:
             card = await cards.get_card(card_number, session=session)
             if card.locked_at is not None:
                 raise DomainError(f"card {card_number} is locked", status_code=423)
-            plan = await self._plan(rating.EXPERT_CONSULTATION, category, session=session)
+            plan = await self._plan(service, category, session=session)
             body = {
+                "service": service,
                 "call_uuid": call_uuid,
                 "card_number": card_number,
                 "account_id": card.account_id,
@@ -209,7 +223,7 @@ class Consultations:
             # the hold, a free call): the statement has one line per consultation (R-EXP4).
             txn = await ledger.post(
                 legs,
-                kind=rating.EXPERT_CONSULTATION,
+                kind=auth.service,
                 key=settle_key(call_uuid),
                 memo=json.dumps(detail, sort_keys=True),
                 session=session,

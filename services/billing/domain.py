@@ -193,6 +193,12 @@ class Billing:
                 return rating.Plan(service, row.category, int(row.price_fen), row.rounding)
         if service == rating.REGISTRATION:
             return rating.Plan(service, rating.ANY, self.settings.default_registration_fee_fen)
+        seat_rates = {
+            rating.CONFERENCE_SPEAKER: self.settings.conference_speaker_rate_fen,
+            rating.CONFERENCE_LISTENER: self.settings.conference_listener_rate_fen,
+        }
+        if service in seat_rates:
+            return rating.Plan(service, rating.ANY, seat_rates[service], self.settings.default_rounding)
         return rating.Plan(
             service, rating.ANY, self.settings.default_consultation_rate_fen, self.settings.default_rounding
         )

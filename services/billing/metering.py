@@ -60,13 +60,21 @@ class ConsultationDesk:
         self.consultations, self.settings, self.esl, self.bus = consultations, settings, esl, bus
         self.meters: dict[str, Meter] = {}
         self._cdr_consumer = None
+        # Conference seats (R-EXP6) settle from presence; their CDRs go to the conference desk.
+        self.seat_cdr = None
 
     # --- authorisation ------------------------------------------------------------------------------
     async def authorise(
-        self, *, call_uuid: str, card_number: str, category: str = rating.ANY, lang: str = "zh"
+        self,
+        *,
+        call_uuid: str,
+        card_number: str,
+        category: str = rating.ANY,
+        lang: str = "zh",
+        service: str = rating.EXPERT_CONSULTATION,
     ) -> Authorisation:
         auth = await self.consultations.authorise(
-            call_uuid=call_uuid, card_number=card_number, category=category, lang=lang
+            call_uuid=call_uuid, card_number=card_number, category=category, lang=lang, service=service
         )
         if await self.consultations.is_settled(call_uuid):
             return auth  # a replay after the call ended: nothing to watch
@@ -76,7 +84,8 @@ class ConsultationDesk:
             # No backstop, no paid minutes: give the hold back at once (R-EXP3, design §3).
             await self.consultations.settle(call_uuid, billsec=0, cdr_uuid="backstop-not-set")
             raise BackstopNotSet(f"the switch did not take the backstop for {call_uuid}: {err}") from err
-        self.meters.setdefault(call_uuid, Meter(auth))
+        if service == rating.EXPERT_CONSULTATION:  # conference seats are metered by presence
+            self.meters.setdefault(call_uuid, Meter(auth))
         return auth
 
     async def _backstop(self, call_uuid: str, allowed: int) -> None:
@@ -166,6 +175,10 @@ class ConsultationDesk:
             auth = await self.consultations.get(call)
         except errors.NotFound:
             return  # not a paid consultation
+        if auth.service != rating.EXPERT_CONSULTATION:
+            if self.seat_cdr is not None:
+                await self.seat_cdr(auth, cdr)
+            return
         if cdr.uuid != call and not cdr.answer_epoch:
             return  # an expert phone that rang and was not answered: the caller may reach another
         if cdr.uuid == call and cdr.other_leg_uuid:

@@ -51,3 +51,9 @@ class BillingSettings(ServiceSettings):
     warning_prompt: str = "ivr/careline-credit-low.wav"
     # Real seconds per billed second: 1 in production; the simulator runs faster in tests.
     time_scale: float = Field(default=1.0, gt=0)
+
+    # Expert conferences (R-EXP6): per-minute seat rates when no rate plan matches (a listener may be
+    # free: 0), and the DTMF key a participant presses to raise a hand.
+    conference_speaker_rate_fen: int = Field(default=200, ge=0)
+    conference_listener_rate_fen: int = Field(default=50, ge=0)
+    conference_hand_key: str = Field(default="*", pattern=r"^[0-9*#]$")

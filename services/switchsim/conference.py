@@ -95,6 +95,8 @@ async def join_conference(ch, arg: str) -> None:
     core = ch.core
     name, _, profile = arg.partition("@")
     name = name.strip()
+    # `name@profile+flags{mute|moderator}`: member flags set before the member is added (mod_conference).
+    join_flags = set(profile.partition("+flags{")[2].rstrip("}").split("|")) - {""}
     conf = core.conferences.get(name)
     if conf is None:
         conf = core.conferences[name] = Conference(core, name, profile.split("+")[0] or "default")
@@ -102,7 +104,7 @@ async def join_conference(ch, arg: str) -> None:
     mid = conf.next_id
     conf.next_id += 1
     conf.members[mid] = ch
-    conf.flags[mid] = set()
+    conf.flags[mid] = {"mute"} & join_flags
     ch.conference = (conf, mid)
     conf.fire_member(ch, mid, "add-member")
     if conf.floor is None:
@@ -113,7 +115,10 @@ async def join_conference(ch, arg: str) -> None:
     else:
         conf.maybe_moh()
     while ch.alive and ch.vars.get("_conf_kick") is None:
-        await ch.wait(None)
+        # The member's input loop reads DTMF (caller controls), so each digit's DTMF event fires.
+        if await ch.wait(None, dtmf=True) == "dtmf":
+            while not ch.dtmf.empty():
+                ch.take_dtmf()
     del conf.members[mid]
     conf.flags.pop(mid, None)
     ch.conference = None
