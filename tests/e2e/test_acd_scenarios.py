@@ -1,5 +1,6 @@
 """The ACD's routing as callers and agents live it, end to end on the simulator (issue 3; R-ACD1, R-ACD6,
-R-VIP1; design §3): the behaviours the integration tests do not already show on a switch.
+R-ACD7, R-VIP1, R-SUP1, R-REC2; design §3): the behaviours the integration tests do not already show
+on a switch.
 
 - priority classes: urgent before VIP before normal, first come first served within a class, and
   ageing (a normal caller who waited a class lead longer goes before a VIP);
@@ -7,7 +8,12 @@ R-VIP1; design §3): the behaviours the integration tests do not already show on
   level wins; an ask no free agent meets widens after ``widen_after_s``), sticky (a returning caller
   goes back to their last agent, and waits ``sticky_wait_s`` for them when that agent is away);
 - auto-break after N missed offers (here N = 2) with the reject delay between the rings;
-- periodic announcements of position and estimated wait, which follow the caller's place in line.
+- periodic announcements of position and estimated wait, which follow the caller's place in line;
+- an expert seat left idle by ordinary callers but taking a VIP of an ordinary queue (R-ACD7);
+- wrap-up: the next caller waits it out, then rings the agent with no one's help;
+- supervisor: listen, then whisper / barge / listen again from the phone's keypad on a live call, the
+  leg ending with the call; forcing an agent out of wrap-up (the waiting caller rings them) and onto a
+  break (R-SUP1, R-REC2).
 
 Real nats-server, the simulator over ESL, the real acd app (lifespan, HTTP, NATS). Callers are parked
 channels handed over exactly as the IVR does (ownership ``ivr`` in the KV bucket, then
@@ -357,3 +363,108 @@ async def test_callers_hear_their_position_and_wait_and_it_follows_their_place(s
     assert await desk.call_to_end(second) == "2001"
     stats = (await desk.http.get("/v1/stats")).json()["queues"]["care"]
     assert (stats["offered"], stats["answered"], stats["abandoned"]) == (2, 1, 1)
+
+
+# --- expert seats (R-ACD7) ----------------------------------------------------------------------------
+
+
+async def test_an_expert_seat_takes_vip_callers_of_an_ordinary_queue_but_not_the_others(start_desk):
+    desk = await start_desk()
+    await desk.queue()
+    await desk.agent("clerk", "2001", on_break=True)
+    await desk.agent("prof", "2009", expert=True)  # available, and idle longest of anyone free
+    ordinary, _ = await desk.caller("13900000081")
+    await asyncio.sleep(0.3)  # several dispatches: the expert is never offered the ordinary caller
+    assert desk.rings("2009") == [] and (await desk.state("prof"))["state"] == "available"
+
+    vip, reply = await desk.caller("13900000082", vip=True)
+    assert reply.position == 1
+    assert await desk.call_to_end(vip) == "2009"
+    assert [w["call_uuid"] for w in (await desk.http.get("/v1/queues/care")).json()["waiting"]] == [ordinary]
+    await desk.available("clerk")
+    assert await desk.call_to_end(ordinary) == "2001"
+    assert len(desk.rings("2009")) == 1
+
+
+# --- wrap-up (R-ACD6) ---------------------------------------------------------------------------------
+
+
+async def test_the_next_caller_waits_out_the_agents_wrap_up_then_rings_them(start_desk):
+    desk = await start_desk()
+    wrap_s = 2.0
+    await desk.queue(wrap_up_s=wrap_s)
+    await desk.agent("w1", "2001")
+    first, _ = await desk.caller("13900000091")
+    assert await desk.call_to_end(first) == "2001"
+
+    async def wrapping_up() -> bool:
+        return (await desk.state("w1"))["state"] == "wrap_up"
+
+    await until(wrapping_up, "w1 wrapping up")
+    second, reply = await desk.caller("13900000092")
+    assert reply.position == 1 and len(desk.rings("2001")) == 1  # not rung while wrapping up
+    w1 = await desk.state("w1")
+    assert w1["state"] == "wrap_up" and 0 < w1["wrap_up_left_s"] <= wrap_s
+    assert await desk.call_to_end(second) == "2001"  # rung when the wrap-up ran out, by itself
+    work = (await desk.state("w1"))["workload"]
+    assert work["calls"] == 2 and work["wrap_s"] >= wrap_s
+
+
+# --- supervisor (R-SUP1, R-REC2) ----------------------------------------------------------------------
+
+
+async def test_supervisor_listens_then_whispers_and_barges_from_the_phone_and_forces_states(start_desk):
+    desk = await start_desk()
+    await desk.queue(wrap_up_s=60)
+    stays = PhoneBehaviour(answer_after=0.2, talk_time=None)
+    await desk.agent("a1", "2001", stays)
+    desk.sw.add_phone("4001", stays)  # the supervisor's phone
+    caller, _ = await desk.caller("13900000101")
+
+    async def a1_on_call() -> bool:
+        return (await desk.state("a1"))["state"] == "on_call"
+
+    await until(a1_on_call, "a1 on the call")
+    body = {"agent": "a1", "extension": "4001", "mode": "listen"}
+    r = await desk.http.post("/v1/supervisor/eavesdrop", json=body)
+    assert r.status_code == 200, r.text
+    leg = desk.sw.core.get(r.json()["leg_uuid"])
+    assert leg.vars.get("eavesdrop_whisper_aleg") is None and leg.vars.get("eavesdrop_whisper_bleg") is None
+    for key, mode in ((None, "listen"), ("2", "whisper"), ("3", "barge"), ("0", "listen")):
+        if key is not None:
+            desk.sw.send_dtmf(leg.uuid, key)  # the supervisor switches mode on the phone's keypad
+
+        async def in_mode(mode=mode) -> bool:
+            return leg.vars.get("eavesdrop_mode") == mode
+
+        await until(in_mode, f"supervisor in {mode} mode")
+        assert leg.vars["eavesdrop_target"] == desk.sw.calls[caller].bridged_uuid  # on the agent's leg
+        assert desk.sw.calls[caller].bridged_to == "2001"  # the call goes on untouched
+    assert desk.sw.phones["2001"].max_concurrent == 1
+
+    desk.sw.hangup(caller)
+
+    async def supervisor_leg_gone() -> bool:
+        return not leg.alive
+
+    await until(supervisor_leg_gone, "the supervisor's leg ended with the call")
+    assert (await desk.state("a1"))["state"] == "wrap_up"
+    waiting, _ = await desk.caller("13900000102")  # a1 has a minute of wrap-up left
+    forced = await desk.http.post("/v1/supervisor/agents/a1/state", json={"state": "available"})
+    assert forced.json()["state"] in ("available", "ringing")  # the supervisor sends a1 back to work
+
+    async def bridged_to_a1() -> bool:
+        return desk.sw.calls[waiting].bridged_to == "2001"
+
+    await until(bridged_to_a1, "the waiting caller put through to a1")
+    desk.sw.hangup(waiting)
+    await until(lambda: _agent_in(desk, "a1", "wrap_up"), "a1 wrapping up again")
+    body = {"state": "on_break", "reason": "debrief"}
+    forced = (await desk.http.post("/v1/supervisor/agents/a1/state", json=body)).json()
+    assert (forced["state"], forced["break_reason"]) == ("on_break", "debrief")
+    seats = (await desk.http.get("/v1/supervisor/snapshot")).json()["seats"]
+    assert seats["on_break"] == 1 and seats["serving"] == 0
+
+
+async def _agent_in(desk: Desk, agent_id: str, state: str) -> bool:
+    return (await desk.state(agent_id))["state"] == state
