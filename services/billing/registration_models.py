@@ -38,7 +38,7 @@ class Registration(Base):
     card_number: Mapped[str] = mapped_column(String(32), index=True)
     patient_id: Mapped[str] = mapped_column(String(64))
     department_code: Mapped[str] = mapped_column(String(8))
-    requested_slot_id: Mapped[str] = mapped_column(String(36), default="")
+    requested_slot_id: Mapped[str] = mapped_column(String(64), default="")  # CRM ids: billing_0003
     requested_day: Mapped[str] = mapped_column(String(10), default="")
     requested_start: Mapped[str] = mapped_column(String(5), default="")
     expert_number: Mapped[int] = mapped_column(Integer, default=0)
@@ -52,9 +52,9 @@ class Registration(Base):
     failure_reason: Mapped[str] = mapped_column(Text, default="")
 
     # The seat, as the CRM answered the hold.
-    appointment_id: Mapped[str] = mapped_column(String(36), default="")
+    appointment_id: Mapped[str] = mapped_column(String(64), default="")
     confirmation_code: Mapped[str] = mapped_column(String(8), default="")
-    slot_id: Mapped[str] = mapped_column(String(36), default="")
+    slot_id: Mapped[str] = mapped_column(String(64), default="")
     department_name: Mapped[str] = mapped_column(String(64), default="")
     expert_name: Mapped[str] = mapped_column(String(64), default="")
     patient_name: Mapped[str] = mapped_column(String(64), default="")
