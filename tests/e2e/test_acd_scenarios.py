@@ -406,6 +406,7 @@ async def test_the_next_caller_waits_out_the_agents_wrap_up_then_rings_them(star
     w1 = await desk.state("w1")
     assert w1["state"] == "wrap_up" and 0 < w1["wrap_up_left_s"] <= wrap_s
     assert await desk.call_to_end(second) == "2001"  # rung when the wrap-up ran out, by itself
+    await until(wrapping_up, "w1 wrapping up after the second call")  # the ACD heard the agent hang up
     work = (await desk.state("w1"))["workload"]
     assert work["calls"] == 2 and work["wrap_s"] >= wrap_s
 
