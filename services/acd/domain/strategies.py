@@ -3,7 +3,8 @@
 Eligibility: an agent serves a queue when listed in it (an agent with no queues serves every ordinary
 queue); expert seats serve only expert queues, plus VIP and urgent callers of any queue (R-ACD7).
 Skills-based queues also ask the caller's skills at the (widening) levels; a sticky caller waits, for
-``sticky_wait_s``, for the agent who served them last, when that agent is logged in.
+``sticky_wait_s``, for the agent who served them last, when that agent is busy (ringing, on a call,
+wrapping up); an agent on a break or logged out is not waited for.
 
 Choice, per queue strategy, among the eligible agents who can take a call now:
 longest idle; round robin (the next after the one offered last, by id); ring all (every one of them);
@@ -35,12 +36,17 @@ def has_skills(agent: Agent, call: WaitingCall, queue: CallQueue, now: float) ->
     return all(agent.skills.get(skill, 0) >= level for skill, level in asked.items() if level > 0)
 
 
+_SOON_FREE = frozenset({AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP})
+
+
 def waiting_for_sticky(call: WaitingCall, queue: CallQueue, agents: dict[str, Agent], now: float) -> bool:
     """True while a returning caller should wait for their last agent rather than take another."""
     if queue.config.strategy is not Strategy.STICKY or call.sticky_agent is None:
         return False
     last = agents.get(call.sticky_agent)
-    if last is None or last.state is AgentState.LOGGED_OUT:
+    # Only an agent who will soon be free is worth waiting for ("available within a short wait"): one on
+    # a break or logged out may be gone for an hour, so the caller takes the next agent at once.
+    if last is None or last.state not in _SOON_FREE:
         return False
     return now - call.entered_at < queue.config.sticky_wait_s
 

@@ -146,6 +146,19 @@ async def test_sticky_returning_caller_waits_briefly_for_their_last_agent(switch
     assert acd.bridged["third"].agent_id == "a1"
 
 
+async def test_sticky_caller_does_not_wait_for_an_agent_on_a_break(switch, clock):
+    acd = _acd(switch, clock, Strategy.STICKY, n=2, sticky_wait_s=10)
+    await _log_in_all(acd, clock, ("a2", "a1"))
+    await _call(acd, switch, "first", number="+8613")
+    await acd.drain()
+    assert acd.bridged["first"].agent_id == "a2"
+    await _end(acd, "first", clock)
+    acd.agent("a2").take_break("ward round")
+    await _call(acd, switch, "again", number="+8613")
+    await acd.drain()
+    assert acd.bridged["again"].agent_id == "a1"  # no wait: the last agent is away, not busy
+
+
 async def test_priority_across_queues_and_no_idle_agent_while_a_caller_waits(switch, clock):
     acd = _acd(switch, clock, n=1)
     acd.configure_queue(QueueConfig("billing"))
