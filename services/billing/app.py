@@ -41,6 +41,7 @@ def create_app(settings: BillingSettings | None = None, *, clock: Clock = utc_no
             # Expert conferences (R-EXP6): seats metered by presence, raised hands, promotion.
             app.state.conferences = ConferenceDesk(app.state.consultations)
             app.state.consultations.seat_cdr = app.state.conferences.on_seat_cdr
+            await app.state.conferences.restore()  # restarted mid-conference: rooms from the store
             if rt.esl is not None:
                 app.state.conferences.subscribe()
             # Formal registrations (R-REG4-R-REG6): the saga, its no-show refunds (swept at start to catch

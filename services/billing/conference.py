@@ -15,15 +15,20 @@ the conference (the IVR for callers, the ACD for the expert). Callers join muted
   backstop is armed for the seat's remaining paid time; while it is paused (no expert) it is pushed to
   the cap, so nobody is cut off while waiting for the expert. When the paid time is used up billing
   asks the call's owner to end it (ACD_CALL_END_REQUEST), as for a consultation.
-- On del-member the seat is settled (``Consultations.settle``: charge by the rating rule for the billed
-  seconds, capped at the hold; the rest released; one statement line, R-EXP4). A participant's CDR
-  arriving for a seat this process does not track (billing restarted mid-conference) releases the hold
-  without charge: presence was lost with the process, and billing never overcharges.
+- Joins and leaves are written to billing's database (careline.billing.conference_store) by every
+  replica, idempotently, in the order this ESL link saw them. The seat is settled from the stored stays
+  (``Consultations.settle``: charge by the rating rule for the billed seconds, capped at the hold; the
+  rest released; one statement line, R-EXP4) by whichever replica handles the del-member or the
+  participant's CDR — the same rows give the same answer under the seat's one settlement key, so a
+  restart or another replica never releases a hold without charging the time spent with the expert.
+- While billing runs, each minute is debited from the hold (``consultation-minute:<call>:<k>``, as for a
+  consultation) and the caller hears the low-credit warning ``consultation_warning_s`` before the end.
+- On start the rooms are rebuilt from the stored stays that have no leave, and metering resumes.
 - A participant raises a hand with ``conference_hand_key`` (DTMF); the expert lists the room over HTTP
   and promotes a speaker (``conference <room> unmute <member id>``). A listener's seat does not include
   speaking: promoting one is refused (409) — they would join again as a speaker.
 
-Presence lives in the replica that sees the events (one ESL link per billing process).
+Raised hands and who is speaking live in memory only (they move no money).
 """
 
 from __future__ import annotations
@@ -33,8 +38,9 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from careline.billing import errors, rating
+from careline.billing import conference_store, errors, rating
 from careline.billing.authorisation import Authorisation
+from careline.billing.conference_store import JOIN, LEAVE, ConferenceStore
 from careline.billing.metering import CALL_ID_VAR, ConsultationDesk
 from careline.v1.cdr_pb2 import Cdr
 
@@ -63,6 +69,7 @@ class Member:
     since: float | None = None  # loop time the current billed stretch began
     first_billed_at: float = 0.0  # wall clock of the first billed moment (the statement's start)
     timer: asyncio.Task | None = None
+    warned: bool = False
 
 
 @dataclass
@@ -82,8 +89,13 @@ class ConferenceDesk:
         self.desk = desk
         self.settings = desk.settings
         self.rooms: dict[str, Room] = {}
+        self.store = ConferenceStore(desk.consultations.sessions)
         self._settling: set[str] = set()
         self._tasks: set[asyncio.Task] = set()
+        # Joins and leaves are written in the order the ESL link delivered them, so a seat settled after
+        # its leave is written sees every earlier expert arrival and departure.
+        self._writes: asyncio.Queue = asyncio.Queue()
+        self._writer: asyncio.Task | None = None
 
     # --- seats --------------------------------------------------------------------------------------
     async def authorise(
@@ -150,13 +162,51 @@ class ConferenceDesk:
         if not (name and call):
             return
         if action == "add-member":
-            self._added(name, call, int(event.get("Member-ID") or 0), event)
+            member_id = int(event.get("Member-ID") or 0)
+            self._persist(name, call, member_id, event, JOIN)
+            self._added(name, call, member_id, event)
         elif action == "del-member":
+            self._persist(name, call, int(event.get("Member-ID") or 0), event, LEAVE)
             self._deleted(name, call)
         elif action in ("mute-member", "unmute-member"):
             member = self.rooms.get(name, Room(name)).members.get(call)
             if member is not None:
                 member.speaking = action == "unmute-member"
+
+    def _persist(self, name: str, call: str, member_id: int, event, action: str) -> None:
+        """Queue the join/leave for the ordered writer; a seat's leave is settled once written."""
+        role = event.get(ROLE_VAR) or ""
+        member = self.rooms.get(name, Room(name)).members.get(call)
+        role = role or (member.role if member else "")
+        if role not in (EXPERT, SPEAKER, LISTENER):
+            return
+        at_us = int(event.get("Event-Date-Timestamp") or 0) or conference_store.now_us()
+        record = {
+            "conference": name,
+            "call_uuid": call,
+            "member_id": member_id,
+            "role": role,
+            "action": action,
+            "at_us": at_us,
+            "sequence": int(event.get("Event-Sequence") or 0),
+        }
+        settle = action == LEAVE and role != EXPERT
+        if settle:
+            self._settling.add(call)
+        self._writes.put_nowait((record, settle))
+        if self._writer is None or self._writer.done():
+            self._writer = self._spawn(self._write_in_order())
+
+    async def _write_in_order(self) -> None:
+        while not self._writes.empty():
+            record, settle = self._writes.get_nowait()
+            try:
+                await self.store.record(**record)
+            except Exception:
+                log.exception("could not record %s of %s in %s", record["action"], record["call_uuid"],
+                              record["conference"])  # fmt: skip
+            if settle:
+                self._spawn(self._settle(record["conference"], record["call_uuid"]))
 
     def _on_dtmf(self, event) -> None:
         if (event.get("DTMF-Digit") or "") != self.settings.conference_hand_key:
@@ -209,9 +259,6 @@ class ConferenceDesk:
                 self._pause(other, now)
         else:
             self._pause(member, now, rearm=False)
-            if member.auth is not None:
-                self._settling.add(call)
-                self._spawn(self._settle(name, member))
         if not room.members:
             self.rooms.pop(name, None)
 
@@ -221,8 +268,7 @@ class ConferenceDesk:
             return
         member.since = now
         member.first_billed_at = member.first_billed_at or time.time()
-        left = member.auth.allowed_seconds - self._billed_seconds(member, now)
-        member.timer = self._spawn(self._run_out(member, left))
+        member.timer = self._spawn(self._meter(member))
 
     def _pause(self, member: Member, now: float, *, rearm: bool = True) -> None:
         if member.since is not None:
@@ -234,19 +280,48 @@ class ConferenceDesk:
             if rearm:
                 self._spawn(self._backstop(member, self.settings.consultation_max_s))
 
-    def _billed_seconds(self, member: Member, now: float) -> int:
-        """Billed (switch) seconds so far: real seconds over the time scale, whole seconds like billsec."""
+    def _billed_seconds(self, member: Member, now: float) -> float:
+        """Billed (switch) seconds so far by this process's clock: real seconds over the time scale."""
         running = member.billed_s + (now - member.since if member.since is not None else 0.0)
-        return int(running / self.settings.time_scale + 1e-6)
+        return running / self.settings.time_scale + 1e-6
 
-    async def _run_out(self, member: Member, left: int) -> None:
-        """Arm the backstop for the seat's remaining paid time, then ask the owner to end the call."""
-        await self._backstop(member, left)
-        await asyncio.sleep(max(0, left) * self.settings.time_scale)
+    async def _meter(self, member: Member) -> None:
+        """While the seat is billed (R-EXP3 for seats): arm the backstop for the remaining paid time, debit
+        each whole minute from the hold, warn the caller before the end, then ask the owner to end it."""
+        auth, s = member.auth, self.settings
+        await self._backstop(member, auth.allowed_seconds - int(self._billed_seconds(member, self._now())))
+        period = s.interim_debit_period_s
+        for minute in range(1, int(self._billed_seconds(member, self._now()) // period) + 1):
+            await self._step(member, "debit", minute)  # minutes billed before a restart (idempotent)
+        while True:
+            billed = self._billed_seconds(member, self._now())
+            steps = [(float(auth.allowed_seconds), 2, "end", 0)]
+            if not auth.free:
+                minute = int(billed // period) + 1
+                if minute * period <= auth.allowed_seconds:
+                    steps.append((float(minute * period), 1, "debit", minute))
+                if not member.warned and auth.allowed_seconds > s.consultation_warning_s > 0:
+                    steps.append((float(auth.allowed_seconds - s.consultation_warning_s), 0, "warn", 0))
+            at, _, what, minute = min(steps)
+            await asyncio.sleep(max(0.0, (at - billed) * s.time_scale))
+            await self._step(member, what, minute)
+            if what == "end":
+                return
+
+    async def _step(self, member: Member, what: str, minute: int) -> None:
+        call = member.call_uuid
         try:
-            await self.desk._ask_owner_to_end(member.call_uuid)
+            if what == "debit":
+                await self.desk.consultations.debit_minute(call, minute)
+            elif what == "warn":
+                member.warned = True
+                await self.desk.esl.api(f"uuid_broadcast {call} {self.settings.warning_prompt} aleg")
+            else:
+                await self.desk._ask_owner_to_end(call)
+        except asyncio.CancelledError:
+            raise
         except Exception:
-            log.exception("could not ask to end %s (the backstop still stands)", member.call_uuid)
+            log.exception("conference metering step %s failed for %s (the backstop still stands)", what, call)
 
     async def _backstop(self, member: Member, seconds: int) -> None:
         try:
@@ -254,29 +329,89 @@ class ConferenceDesk:
         except Exception:
             log.warning("backstop not re-armed for %s; the previous one stands", member.call_uuid)
 
-    async def _settle(self, name: str, member: Member) -> None:
+    # --- settlement ---------------------------------------------------------------------------------
+    async def _settle(self, name: str, call: str, *, until_us: int | None = None) -> dict | None:
+        """Settle the seat from the stored stays; idempotent per seat (one settlement key), and the same
+        rows give every replica the same billed seconds."""
         try:
-            await self.desk.consultations.settle(
-                member.call_uuid,
-                billsec=self._billed_seconds(member, self._now()),
-                cdr_uuid=f"conference:{name}:{member.call_uuid}",
-                expert=name,
-                answered_at=int(member.first_billed_at),
+            auth = await self.desk.consultations.get(call)
+            if auth.service not in SEAT_SERVICE.values():
+                return None
+            billed = await self.store.billed(
+                call, until_us=until_us or conference_store.now_us(), time_scale=self.settings.time_scale
             )
+            room = billed.conference or name
+            return await self.desk.consultations.settle(
+                call,
+                billsec=billed.seconds,
+                cdr_uuid=f"conference:{room}:{call}",
+                expert=room,
+                answered_at=billed.first_us // 1_000_000,
+            )
+        except errors.NotFound:
+            return None  # not a paid seat
+        except errors.IdempotencyMismatch:
+            return None  # settled already, by the other path or another replica
         except Exception:
-            log.exception("settling conference seat %s failed; its CDR releases the hold", member.call_uuid)
+            log.exception("settling conference seat %s failed; its CDR settles it again", call)
+            raise
         finally:
-            self._settling.discard(member.call_uuid)
+            self._settling.discard(call)
 
     async def on_seat_cdr(self, auth: Authorisation, cdr: Cdr) -> None:
-        """A seat's CDR: the live presence settles it; a seat nobody here tracks is released uncharged."""
+        """A seat's CDR: settle from the stored stays (a no-op if the del-member did already). A leave
+        still being written here is waited for; a stay with no leave ends at the CDR's end."""
         call = auth.call_uuid
-        if call in self._settling or any(call in room.members for room in self.rooms.values()):
-            raise SeatStillLive(f"seat {call} is settled from presence; its CDR is looked at again later")
-        try:
-            await self.desk.consultations.settle(call, billsec=0, cdr_uuid=f"released:{cdr.uuid}")
-        except errors.IdempotencyMismatch:
-            pass  # settled from presence already
+        for _ in range(int(self.settings.conference_leave_wait_s / 0.05)):
+            if call not in self._settling and not self._live(call):
+                break
+            await asyncio.sleep(0.05)
+        if call in self._settling:
+            raise SeatStillLive(f"seat {call} is being settled; its CDR is looked at again later")
+        end_us = cdr.end_epoch * 1_000_000 if cdr.end_epoch else conference_store.now_us()
+        # min(): on the simulator the CDR's clock runs ahead of the event clock; never bill past now.
+        await self._settle("", call, until_us=min(end_us, conference_store.now_us()))
+        for room in list(self.rooms.values()):  # a member whose leave this process never saw
+            member = room.members.pop(call, None)
+            if member is not None:
+                self._pause(member, self._now(), rearm=False)
+
+    def _live(self, call: str) -> bool:
+        return any(call in room.members for room in self.rooms.values())
+
+    # --- restart ------------------------------------------------------------------------------------
+    async def restore(self) -> None:
+        """Rebuild the rooms from stored stays with no leave (billing restarted mid-conference) and
+        resume metering where an expert is present; billed time so far is read from the store."""
+        horizon_s = 2 * self.settings.consultation_max_s * self.settings.time_scale
+        since = conference_store.now_us() - int(horizon_s * 1_000_000)
+        now = self._now()
+        for stay in await self.store.open_stays(since_us=since):
+            room = self.rooms.setdefault(stay.conference, Room(stay.conference))
+            if stay.call_uuid in room.members:
+                continue
+            member = Member(stay.call_uuid, stay.member_id, stay.role, speaking=stay.role == EXPERT)
+            room.members[stay.call_uuid] = member
+            if stay.role == EXPERT:
+                continue
+            try:
+                member.auth = await self.desk.consultations.get(stay.call_uuid)
+            except errors.NotFound:
+                continue
+            if await self.desk.consultations.is_settled(stay.call_uuid):
+                room.members.pop(stay.call_uuid)
+                continue
+            billed = await self.store.billed(
+                stay.call_uuid, until_us=conference_store.now_us(), time_scale=self.settings.time_scale
+            )
+            member.billed_s = billed.seconds * self.settings.time_scale
+            member.first_billed_at = billed.first_us / 1_000_000
+        for name, room in self.rooms.items():
+            if room.expert is not None:
+                for member in room.members.values():
+                    self._resume(name, member, now)
+        if self.rooms:
+            log.info("restored %d conference(s) from the store", len(self.rooms))
 
     # --- helpers ------------------------------------------------------------------------------------
     def _now(self) -> float:
@@ -289,6 +424,8 @@ class ConferenceDesk:
         return task
 
     async def stop(self) -> None:
+        if self._writer is not None and not self._writer.done():  # what this link saw is kept
+            await asyncio.wait({self._writer}, timeout=5)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -124,3 +124,27 @@ class BankImport(Base):
     duplicates: Mapped[int] = mapped_column(Integer)
     rejected: Mapped[int] = mapped_column(Integer)
     report: Mapped[str] = mapped_column(Text)
+
+
+class ConferenceEvent(Base):
+    """One member joining or leaving an expert conference (R-EXP6), as the switch reported it.
+
+    Seats, join/leave times and the expert's presence intervals are all read from these rows
+    (careline.billing.conference_store), so billing's view of a conference survives a restart and is
+    shared by every replica. Every replica sees every ``conference::maintenance`` event on its own ESL
+    link and writes it; the key (conference, member id, action, event time) makes the second write a
+    duplicate. Append-only in practice: rows are never updated.
+    """
+
+    __tablename__ = "billing_conference_events"
+    __table_args__ = (Index("ix_billing_conference_events_conference_at", "conference", "at_us"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    conference: Mapped[str] = mapped_column(String(100))
+    call_uuid: Mapped[str] = mapped_column(String(64), index=True)
+    member_id: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))  # expert | speaker | listener
+    action: Mapped[str] = mapped_column(String(16))  # join | leave
+    at_us: Mapped[int] = mapped_column(BigInteger)  # the switch's Event-Date-Timestamp (µs)
+    sequence: Mapped[int] = mapped_column(BigInteger, default=0)  # the switch's Event-Sequence
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -57,3 +57,5 @@ class BillingSettings(ServiceSettings):
     conference_speaker_rate_fen: int = Field(default=200, ge=0)
     conference_listener_rate_fen: int = Field(default=50, ge=0)
     conference_hand_key: str = Field(default="*", pattern=r"^[0-9*#]$")
+    # A seat's CDR waits this long (real seconds) for the del-member this replica is still writing.
+    conference_leave_wait_s: float = Field(default=2.0, ge=0)
