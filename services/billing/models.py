@@ -147,4 +147,19 @@ class ConferenceEvent(Base):
     action: Mapped[str] = mapped_column(String(16))  # join | leave
     at_us: Mapped[int] = mapped_column(BigInteger)  # the switch's Event-Date-Timestamp (µs)
     sequence: Mapped[int] = mapped_column(BigInteger, default=0)  # the switch's Event-Sequence
+    # "switch": a conference::maintenance event; "reconciled": found by listing the room after billing
+    # was not connected (careline.billing.conference_reconcile) — a join at the listing moment, a
+    # leave at the last moment billing knew the member was there.
+    source: Mapped[str] = mapped_column(String(16), server_default="switch")
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ConferenceWatch(Base):
+    """Per room, the last moment a connected billing process knew its open stays were still present
+    (no del-member had come): the time a leave nobody saw is recorded at (R-EXP6). Bumped periodically
+    and on a clean stop; only ever moved forward."""
+
+    __tablename__ = "billing_conference_watch"
+
+    conference: Mapped[str] = mapped_column(String(100), primary_key=True)
+    observed_us: Mapped[int] = mapped_column(BigInteger)
