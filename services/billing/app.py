@@ -37,13 +37,16 @@ def create_app(settings: BillingSettings | None = None, *, clock: Clock = utc_no
             await handlers.start(rt.bus, billing)
             consultations = Consultations(rt.sessions, settings, billing.plan)
             app.state.consultations = ConsultationDesk(consultations, settings, esl=rt.esl, bus=rt.bus)
-            await app.state.consultations.start()
             # Expert conferences (R-EXP6): seats metered by presence, raised hands, promotion.
             app.state.conferences = ConferenceDesk(app.state.consultations)
             app.state.consultations.seat_cdr = app.state.conferences.on_seat_cdr
-            await app.state.conferences.restore()  # restarted mid-conference: rooms from the store
+            # Rooms reconciled against the switch and rebuilt from the store before any CDR is taken:
+            # a seat's CDR must not settle it against a room still missing what the outage hid.
             if rt.esl is not None:
-                app.state.conferences.subscribe()
+                await app.state.conferences.start()
+            else:
+                await app.state.conferences.restore()
+            await app.state.consultations.start()
             # Formal registrations (R-REG4-R-REG6): the saga, its no-show refunds (swept at start to catch
             # up after downtime, then periodically) and the kiosk.
             seats = NatsSeats(rt.bus, timeout=settings.crm_timeout_s)

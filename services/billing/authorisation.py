@@ -65,6 +65,8 @@ class Authorisation:
     tariff_text: str
     # What is metered: an expert consultation, or a conference seat (R-EXP6). Older records lack it.
     service: str = rating.EXPERT_CONSULTATION
+    # A conference seat's room (R-EXP6): billing lists it against the switch after an outage.
+    conference: str = ""
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Authorisation:
@@ -87,6 +89,7 @@ class Consultations:
         category: str = rating.ANY,
         lang: str = "zh",
         service: str = rating.EXPERT_CONSULTATION,
+        conference: str = "",
     ) -> Authorisation:
         """Reserve funds for the consultation (or conference seat, R-EXP6) on ``call_uuid`` (idempotent
         by call). Raises InsufficientFunds (402) when the card cannot pay one minute, UnknownCard, or
@@ -99,6 +102,8 @@ class Consultations:
         request = {"call_uuid": call_uuid, "card_number": card_number, "category": category}
         if service != rating.EXPERT_CONSULTATION:  # older keys keep their fingerprint
             request["service"] = service
+        if conference:  # a seat's room; seats without one (older callers) keep their fingerprint
+            request["conference"] = conference
         max_s = self.settings.consultation_max_s
 
         async def work(session: AsyncSession) -> Answer:
@@ -116,6 +121,7 @@ class Consultations:
                 "rounding": plan.rounding,
                 "tariff_text": rating.tariff_text(plan, lang=lang),
                 "authorised_at": time.time(),
+                **({"conference": conference} if conference else {}),
             }
             free = plan.price_fen == 0 or rating.is_free_for(
                 plan.service, card.vip_level, self.settings.vip_benefits

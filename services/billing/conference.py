@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 
 from careline.billing import conference_store, errors, rating
 from careline.billing.authorisation import Authorisation
+from careline.billing.conference_reconcile import Change, Reconciler
 from careline.billing.conference_store import JOIN, LEAVE, ConferenceStore
 from careline.billing.metering import CALL_ID_VAR, ConsultationDesk
 from careline.v1.cdr_pb2 import Cdr
@@ -96,10 +97,19 @@ class ConferenceDesk:
         # its leave is written sees every earlier expert arrival and departure.
         self._writes: asyncio.Queue = asyncio.Queue()
         self._writer: asyncio.Task | None = None
+        self._watcher: asyncio.Task | None = None
+        self.reconciler = Reconciler(self.store, desk.esl, desk.consultations.sessions)
 
     # --- seats --------------------------------------------------------------------------------------
     async def authorise(
-        self, *, call_uuid: str, card_number: str, role: str, category: str = rating.ANY, lang: str = "zh"
+        self,
+        *,
+        call_uuid: str,
+        card_number: str,
+        role: str,
+        category: str = rating.ANY,
+        lang: str = "zh",
+        conference: str = "",
     ) -> Authorisation:
         if role not in SEAT_SERVICE:
             raise errors.DomainError(f"a seat is {SPEAKER!r} or {LISTENER!r}, not {role!r}")
@@ -109,6 +119,7 @@ class ConferenceDesk:
             category=category,
             lang=lang,
             service=SEAT_SERVICE[role],
+            conference=conference,
         )
 
     def room(self, name: str) -> dict:
@@ -164,7 +175,8 @@ class ConferenceDesk:
         if action == "add-member":
             member_id = int(event.get("Member-ID") or 0)
             self._persist(name, call, member_id, event, JOIN)
-            self._added(name, call, member_id, event)
+            speaking = (event.get("Speak") or "true") == "true"
+            self._added(name, call, member_id, event.get(ROLE_VAR) or "", speaking)
         elif action == "del-member":
             self._persist(name, call, int(event.get("Member-ID") or 0), event, LEAVE)
             self._deleted(name, call)
@@ -217,12 +229,13 @@ class ConferenceDesk:
             if member is not None and member.role != EXPERT:
                 member.hand_raised = True
 
-    def _added(self, name: str, call: str, member_id: int, event) -> None:
-        role = event.get(ROLE_VAR) or ""
-        room = self.rooms.setdefault(name, Room(name))
-        if call in room.members or role not in (EXPERT, SPEAKER, LISTENER):
+    def _added(self, name: str, call: str, member_id: int, role: str, speaking: bool) -> None:
+        if role not in (EXPERT, SPEAKER, LISTENER):
             return
-        member = Member(call, member_id, role, speaking=(event.get("Speak") or "true") == "true")
+        room = self.rooms.setdefault(name, Room(name))
+        if call in room.members:
+            return
+        member = Member(call, member_id, role, speaking=speaking)
         room.members[call] = member
         now = self._now()
         if role == EXPERT:
@@ -379,12 +392,69 @@ class ConferenceDesk:
     def _live(self, call: str) -> bool:
         return any(call in room.members for room in self.rooms.values())
 
-    # --- restart ------------------------------------------------------------------------------------
+    # --- restart, reconnect: reconciled against the switch ------------------------------------------
+    async def start(self) -> None:
+        """Listen to the room events, reconcile the rooms against the switch (joins and leaves that
+        happened while no billing process was connected), rebuild them from the store, and keep the
+        rooms' watch marks while the link is up (careline.billing.conference_reconcile)."""
+        self.subscribe()
+        self.desk.esl.on_reconnect(self._on_reconnect)
+        await self.reconcile(live=False)
+        await self.restore()
+        self._watcher = self._spawn(self._watch_rooms())
+
+    async def reconcile(self, *, live: bool) -> list[Change]:
+        """``live``: mirror the changes in the rooms this process holds (after a reconnect); at start
+        ``restore`` reads them from the store instead. A seat found gone is settled, as on a
+        del-member."""
+        await self.flush()  # what this link saw before is stored first: fewer changes to guess
+        changes = await self.reconciler.run(horizon_s=self._horizon_s())
+        for change in changes:
+            if change.action == LEAVE:
+                if live:
+                    self._deleted(change.conference, change.call_uuid)
+                if change.role != EXPERT:
+                    self._settling.add(change.call_uuid)
+                    self._spawn(self._settle(change.conference, change.call_uuid))
+            elif live:
+                self._added(change.conference, change.call_uuid, change.member_id, change.role,
+                            change.speaking)  # fmt: skip
+        return changes
+
+    async def _on_reconnect(self, _client) -> None:
+        await self.reconcile(live=True)
+
+    async def _watch_rooms(self) -> None:
+        """Every ``conference_watch_period_s`` (switch seconds): the rooms' open stays are known present
+        up to the moment before the writes queued so far were flushed — if the link is still up."""
+        period = self.settings.conference_watch_period_s * self.settings.time_scale
+        while True:
+            await asyncio.sleep(period)
+            await self._mark_watched()
+
+    async def _mark_watched(self) -> None:
+        at_us = conference_store.now_us()
+        await self.flush()
+        if self.desk.esl is None or not self.desk.esl.connected:
+            return  # not watching: the last mark stands
+        for name in list(self.rooms):
+            try:
+                await self.store.watch(name, at_us)
+            except Exception:
+                log.warning("watch mark of conference %s not stored; the previous one stands", name)
+
+    async def flush(self) -> None:
+        """Wait until the joins and leaves queued so far are written."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.wait({self._writer})
+
+    def _horizon_s(self) -> float:
+        return 2 * self.settings.consultation_max_s * self.settings.time_scale
+
     async def restore(self) -> None:
         """Rebuild the rooms from stored stays with no leave (billing restarted mid-conference) and
         resume metering where an expert is present; billed time so far is read from the store."""
-        horizon_s = 2 * self.settings.consultation_max_s * self.settings.time_scale
-        since = conference_store.now_us() - int(horizon_s * 1_000_000)
+        since = conference_store.now_us() - int(self._horizon_s() * 1_000_000)
         now = self._now()
         for stay in await self.store.open_stays(since_us=since):
             room = self.rooms.setdefault(stay.conference, Room(stay.conference))
@@ -426,6 +496,12 @@ class ConferenceDesk:
     async def stop(self) -> None:
         if self._writer is not None and not self._writer.done():  # what this link saw is kept
             await asyncio.wait({self._writer}, timeout=5)
+        if self._watcher is not None:  # billing knew who was there until now
+            self._watcher.cancel()
+            try:
+                await asyncio.wait_for(self._mark_watched(), timeout=5)
+            except TimeoutError:
+                log.warning("the rooms' last watch mark was not stored at stop")
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

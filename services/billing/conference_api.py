@@ -46,7 +46,7 @@ async def authorise_seat(name: str, body: SeatIn, request: Request) -> dict:
     """Hold funds for a speaker or listener seat and set the switch's backstop, before the caller joins
     the conference (402 cannot pay one minute, 423 locked card, 503 backstop not set). A free listener
     seat holds nothing."""
-    auth = await request.app.state.conferences.authorise(**body.model_dump())
+    auth = await request.app.state.conferences.authorise(**body.model_dump(), conference=name)
     return asdict(auth)
 
 

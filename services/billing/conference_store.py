@@ -22,10 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from careline.billing.models import ConferenceEvent
+from careline.billing.models import ConferenceEvent, ConferenceWatch
 from careline.core.db import retry_locked
 
 JOIN, LEAVE = "join", "leave"
+SWITCH, RECONCILED = "switch", "reconciled"  # where a row came from (billing_0005)
 EXPERT = "expert"
 
 
@@ -115,6 +116,7 @@ class ConferenceStore:
         action: str,
         at_us: int,
         sequence: int = 0,
+        source: str = SWITCH,
     ) -> bool:
         """Write one join or leave; False when it was written already (another replica, a replay)."""
         key = event_key(conference, member_id, action, at_us)
@@ -134,6 +136,7 @@ class ConferenceStore:
                             action=action,
                             at_us=at_us,
                             sequence=sequence,
+                            source=source,
                         )
                     )
                 return True
@@ -185,3 +188,26 @@ class ConferenceStore:
                 await session.scalars(select(ConferenceEvent).where(ConferenceEvent.call_uuid.in_(calls)))
             ).all()
         return [s for s in stays(rows) if s.left_us is None]
+
+    async def watch(self, conference: str, observed_us: int) -> None:
+        """The room's open stays were known present at ``observed_us``; only ever moves forward (two
+        replicas bump it at once: the later moment wins)."""
+
+        async def write() -> None:
+            try:
+                async with self.sessions.begin() as session:
+                    row = await session.get(ConferenceWatch, conference, with_for_update=True)
+                    if row is None:
+                        session.add(ConferenceWatch(conference=conference, observed_us=observed_us))
+                    elif row.observed_us < observed_us:
+                        row.observed_us = observed_us
+            except IntegrityError:
+                await self.watch(conference, observed_us)  # the other replica inserted it first
+
+        await retry_locked(write)
+
+    async def watched(self, conference: str) -> int:
+        """The last moment the room's open stays were known present (0: never watched)."""
+        async with self.sessions() as session:
+            row = await session.get(ConferenceWatch, conference)
+        return row.observed_us if row is not None else 0

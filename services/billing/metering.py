@@ -72,9 +72,15 @@ class ConsultationDesk:
         category: str = rating.ANY,
         lang: str = "zh",
         service: str = rating.EXPERT_CONSULTATION,
+        conference: str = "",
     ) -> Authorisation:
         auth = await self.consultations.authorise(
-            call_uuid=call_uuid, card_number=card_number, category=category, lang=lang, service=service
+            call_uuid=call_uuid,
+            card_number=card_number,
+            category=category,
+            lang=lang,
+            service=service,
+            conference=conference,
         )
         if await self.consultations.is_settled(call_uuid):
             return auth  # a replay after the call ended: nothing to watch

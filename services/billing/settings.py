@@ -59,3 +59,7 @@ class BillingSettings(ServiceSettings):
     conference_hand_key: str = Field(default="*", pattern=r"^[0-9*#]$")
     # A seat's CDR waits this long (real seconds) for the del-member this replica is still writing.
     conference_leave_wait_s: float = Field(default=2.0, ge=0)
+    # While the ESL link is up, each room's watch mark (the last moment its members were known present)
+    # is stored this often (switch seconds): a leave nobody saw is billed until the mark, so at most
+    # this much time with the expert goes uncharged after a crash (a clean stop stores it last).
+    conference_watch_period_s: int = Field(default=10, ge=1)
