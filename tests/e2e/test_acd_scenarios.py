@@ -26,7 +26,7 @@ class lead, reject delay) run on real time; the simulator runs 20x faster.
 from __future__ import annotations
 
 import asyncio
-import secrets
+from contextlib import AsyncExitStack
 
 import httpx
 import pytest
@@ -34,8 +34,9 @@ import pytest
 from careline import subjects
 from careline.acd.app import create_app
 from careline.acd.settings import AcdSettings
-from careline.switchsim import TRACE_DIALPLAN, PhoneBehaviour, Switch, SwitchConfig
+from careline.switchsim import TRACE_DIALPLAN, PhoneBehaviour, Switch
 from careline.v1.acd_pb2 import EnqueueReply, EnqueueRequest
+from tests.e2e.support import ready, running, start_switch, wait_until
 
 TIME_SCALE = 0.05  # real seconds per simulated second
 PARKS = [("answer", ""), *[("park", "")] * 200]  # the simulator's park returns after each broadcast
@@ -101,7 +102,7 @@ class Desk:
             states = [(await self.state(a))["state"] for a in agent_ids]
             return all(state == "available" for state in states)
 
-        await until(check, f"{agent_ids} available")
+        await wait_until(check, 10.0, f"{agent_ids} available")
 
     def rings(self, ext: str) -> list[dict]:
         return self.sw.phones[ext].history
@@ -120,55 +121,29 @@ def _digit(file: str) -> int:
     return int(file.removeprefix("digits/").removesuffix(".wav"))
 
 
-async def until(predicate, what: str, within: float = 10.0) -> None:
-    end = asyncio.get_running_loop().time() + within
-    while not await predicate():
-        assert asyncio.get_running_loop().time() < end, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
-
-
 @pytest.fixture
 async def start_desk(tmp_path, nats_url, bus):
     """``await start_desk(**acd_settings)``: a simulator and the acd app on it, stopped after the test."""
-    switches: list[Switch] = []
-    stacks: list = []
+    async with AsyncExitStack() as stack:
 
-    async def start(**settings) -> Desk:
-        config = SwitchConfig(esl_port=0, password=secrets.token_hex(8), time_scale=TIME_SCALE)
-        config.dialplan = [*TRACE_DIALPLAN, ("9190", PARKS)]
-        sw = Switch(config)
-        await sw.start()
-        switches.append(sw)
-        app = create_app(
-            AcdSettings(
-                env="test",
-                data_dir=tmp_path,
-                nats_url=nats_url,
-                esl_port=sw.esl_port,
-                esl_password=sw.config.password,
-                tick_s=0.05,
-                **settings,
+        async def start(**settings) -> Desk:
+            sw = await start_switch(stack, TIME_SCALE, dialplan=[*TRACE_DIALPLAN, ("9190", PARKS)])
+            app = create_app(
+                AcdSettings(
+                    env="test",
+                    data_dir=tmp_path,
+                    nats_url=nats_url,
+                    esl_port=sw.esl_port,
+                    esl_password=sw.config.password,
+                    tick_s=0.05,
+                    **settings,
+                )
             )
-        )
-        lifespan = app.router.lifespan_context(app)
-        await lifespan.__aenter__()
-        stacks.append(lifespan)
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t")
-        stacks.append(client)
+            client = await stack.enter_async_context(running(app))
+            await wait_until(lambda: ready(client), 10.0, "acd ready")
+            return Desk(sw, client, bus)
 
-        async def ready() -> bool:
-            return (await client.get("/readyz")).status_code == 200
-
-        await until(ready, "acd ready")
-        return Desk(sw, client, bus)
-
-    try:
         yield start
-    finally:
-        for ctx in reversed(stacks):
-            await ctx.__aexit__(None, None, None)
-        for sw in switches:
-            await sw.stop()
 
 
 def bridge_order(desk: Desk, uuids: list[str]) -> list[str]:
@@ -264,7 +239,7 @@ async def test_skills_best_level_wins_and_an_unmet_ask_widens_after_the_wait(sta
     async def senior_on_call() -> bool:
         return (await desk.state("senior"))["state"] == "on_call"
 
-    await until(senior_on_call, "senior on the first call")
+    await wait_until(senior_on_call, 10.0, "senior on the first call")
     assert desk.sw.calls[first].bridged_to == "2002" and desk.rings("2001") == []  # best level, not idlest
 
     asked_at = desk.sw.core.now()
@@ -319,7 +294,7 @@ async def test_auto_break_after_two_missed_offers_with_the_reject_delay_between(
     async def m1_auto_break() -> bool:
         return (await desk.state("m1"))["state"] == "on_break"
 
-    await until(m1_auto_break, "m1 on break after two missed offers")
+    await wait_until(m1_auto_break, 10.0, "m1 on break after two missed offers")
     m1 = await desk.state("m1")
     assert (m1["break_reason"], m1["workload"]["missed"]) == ("no-answer", 2)
     first, second = desk.rings("2001")
@@ -348,7 +323,7 @@ async def test_callers_hear_their_position_and_wait_and_it_follows_their_place(s
     async def both_announced() -> bool:
         return bool(desk.announcements(first)) and bool(desk.announcements(second))
 
-    await until(both_announced, "announcements to both callers")
+    await wait_until(both_announced, 10.0, "announcements to both callers")
     assert set(desk.announcements(first)) == {(1, 2)}
     assert set(desk.announcements(second)) == {(2, 4)}
 
@@ -358,7 +333,7 @@ async def test_callers_hear_their_position_and_wait_and_it_follows_their_place(s
     async def moved_up() -> bool:
         return (1, 2) in desk.announcements(second)[heard_before:]
 
-    await until(moved_up, "the second caller told they are next")
+    await wait_until(moved_up, 10.0, "the second caller told they are next")
     await desk.available("a1")
     assert await desk.call_to_end(second) == "2001"
     stats = (await desk.http.get("/v1/stats")).json()["queues"]["care"]
@@ -400,13 +375,14 @@ async def test_the_next_caller_waits_out_the_agents_wrap_up_then_rings_them(star
     async def wrapping_up() -> bool:
         return (await desk.state("w1"))["state"] == "wrap_up"
 
-    await until(wrapping_up, "w1 wrapping up")
+    await wait_until(wrapping_up, 10.0, "w1 wrapping up")
     second, reply = await desk.caller("13900000092")
     assert reply.position == 1 and len(desk.rings("2001")) == 1  # not rung while wrapping up
     w1 = await desk.state("w1")
     assert w1["state"] == "wrap_up" and 0 < w1["wrap_up_left_s"] <= wrap_s
     assert await desk.call_to_end(second) == "2001"  # rung when the wrap-up ran out, by itself
-    await until(wrapping_up, "w1 wrapping up after the second call")  # the ACD heard the agent hang up
+    # the ACD heard the agent hang up
+    await wait_until(wrapping_up, 10.0, "w1 wrapping up after the second call")
     work = (await desk.state("w1"))["workload"]
     assert work["calls"] == 2 and work["wrap_s"] >= wrap_s
 
@@ -425,7 +401,7 @@ async def test_supervisor_listens_then_whispers_and_barges_from_the_phone_and_fo
     async def a1_on_call() -> bool:
         return (await desk.state("a1"))["state"] == "on_call"
 
-    await until(a1_on_call, "a1 on the call")
+    await wait_until(a1_on_call, 10.0, "a1 on the call")
     body = {"agent": "a1", "extension": "4001", "mode": "listen"}
     r = await desk.http.post("/v1/supervisor/eavesdrop", json=body)
     assert r.status_code == 200, r.text
@@ -438,7 +414,7 @@ async def test_supervisor_listens_then_whispers_and_barges_from_the_phone_and_fo
         async def in_mode(mode=mode) -> bool:
             return leg.vars.get("eavesdrop_mode") == mode
 
-        await until(in_mode, f"supervisor in {mode} mode")
+        await wait_until(in_mode, 10.0, f"supervisor in {mode} mode")
         assert leg.vars["eavesdrop_target"] == desk.sw.calls[caller].bridged_uuid  # on the agent's leg
         assert desk.sw.calls[caller].bridged_to == "2001"  # the call goes on untouched
     assert desk.sw.phones["2001"].max_concurrent == 1
@@ -448,7 +424,7 @@ async def test_supervisor_listens_then_whispers_and_barges_from_the_phone_and_fo
     async def supervisor_leg_gone() -> bool:
         return not leg.alive
 
-    await until(supervisor_leg_gone, "the supervisor's leg ended with the call")
+    await wait_until(supervisor_leg_gone, 10.0, "the supervisor's leg ended with the call")
     assert (await desk.state("a1"))["state"] == "wrap_up"
     waiting, _ = await desk.caller("13900000102")  # a1 has a minute of wrap-up left
     forced = await desk.http.post("/v1/supervisor/agents/a1/state", json={"state": "available"})
@@ -457,9 +433,9 @@ async def test_supervisor_listens_then_whispers_and_barges_from_the_phone_and_fo
     async def bridged_to_a1() -> bool:
         return desk.sw.calls[waiting].bridged_to == "2001"
 
-    await until(bridged_to_a1, "the waiting caller put through to a1")
+    await wait_until(bridged_to_a1, 10.0, "the waiting caller put through to a1")
     desk.sw.hangup(waiting)
-    await until(lambda: _agent_in(desk, "a1", "wrap_up"), "a1 wrapping up again")
+    await wait_until(lambda: _agent_in(desk, "a1", "wrap_up"), 10.0, "a1 wrapping up again")
     body = {"state": "on_break", "reason": "debrief"}
     forced = (await desk.http.post("/v1/supervisor/agents/a1/state", json=body)).json()
     assert (forced["state"], forced["break_reason"]) == ("on_break", "debrief")

@@ -17,7 +17,8 @@ import uuid as uuidlib
 
 from careline.billing import rating
 from careline.switchsim import PhoneBehaviour
-from tests.e2e.test_paid_consultation import TIME_SCALE, _card, _sell, _until, center  # noqa: F401, F811
+from tests.e2e.support import wait_until
+from tests.e2e.test_paid_consultation import TIME_SCALE, _card, _sell, center  # noqa: F401, F811
 
 RATES = {"speaker": 200, "listener": 50}
 
@@ -62,7 +63,7 @@ async def _line(c, card: str, leg: str, kind: str) -> dict:
         found[:] = [i for i in items if i["kind"] == kind and i["detail"]["call_uuid"] == leg]
         return bool(found)
 
-    await _until(settled, 10, f"the settlement of {leg}")
+    await wait_until(settled, 10, f"the settlement of {leg}")
     assert len(found) == 1, found
     return found[0]
 
@@ -79,7 +80,7 @@ async def test_one_expert_two_speakers_two_listeners_billed_per_participant(cent
     s1 = await _join(c, room, "3101", "speaker", cards["s1"])  # before the expert: waits, not billed
     await asyncio.sleep(20 * TIME_SCALE)
     expert = await _join(c, room, "3100", "expert")
-    await _until(lambda: _present(c, room, expert), 5, "the expert in the room")
+    await wait_until(lambda: _present(c, room, expert), 5, "the expert in the room")
     t0 = c["sw"].core.now()  # the expert's arrival
     await _at(c, t0 + 5)
     l1 = await _join(c, room, "3103", "listener", cards["l1"])
@@ -89,9 +90,9 @@ async def test_one_expert_two_speakers_two_listeners_billed_per_participant(cent
     l2 = await _join(c, room, "3104", "listener", cards["l2"], category="open")
 
     # A hand raised by DTMF; the expert sees it and promotes the speaker; a listener cannot be promoted.
-    await _until(lambda: _members_in(c, room, 5), 5, "five members")
+    await wait_until(lambda: _members_in(c, room, 5), 5, "five members")
     await c["esl"].api(f"uuid_send_dtmf {s1} *")
-    await _until(lambda: _hand(c, room, s1), 5, "s1's raised hand")
+    await wait_until(lambda: _hand(c, room, s1), 5, "s1's raised hand")
     view = (await c["billing"].get(f"/v1/conferences/{room}")).json()
     by_leg = {m["call_uuid"]: m for m in view["members"]}
     assert view["expert_present"] and by_leg[s1]["role"] == "speaker" and not by_leg[s1]["speaking"]

@@ -9,13 +9,20 @@ silent, one hangs up while waiting. Time runs 20x faster in the simulator.
 from __future__ import annotations
 
 import asyncio
-import secrets
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 
 import httpx
 import pytest
 
-from careline.switchsim import CallerScript, PhoneBehaviour, Switch, SwitchConfig
+from careline.switchsim import CallerScript, PhoneBehaviour, Switch
+from tests.e2e.support import (
+    running,
+    service_settings,
+    start_ivr,
+    start_switch,
+    wait_ready,
+    wait_until,
+)
 
 S = CallerScript
 TIME_SCALE = 0.05
@@ -30,35 +37,6 @@ PROMPTS = {
     "prompt_goodbye": "ivr/careline-goodbye.wav",
 }
 PROMPT_SECONDS = {"ivr/careline-main-menu.wav": 4.0, "ivr/careline-invalid.wav": 2.0}
-
-
-@asynccontextmanager
-async def running(app):
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
-
-
-def _common(tmp_path, service, nats_url, sw):
-    return {
-        "env": "test",
-        "data_dir": tmp_path / service,
-        "nats_url": nats_url,
-        "esl_host": "127.0.0.1",
-        "esl_port": sw.esl_port,
-        "esl_password": sw.config.password,
-        "log_json": False,
-    }
-
-
-async def _wait_until(predicate, within: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + within
-    while not await predicate():
-        if loop.time() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 MENU_STARTS = [S.wait_for("PLAYBACK_START"), S.wait(0.5)]  # a caller speaks once the menu plays
@@ -89,35 +67,20 @@ async def center(tmp_path, nats_url):
     from careline.cdr.settings import CdrSettings
     from careline.crm.app import create_app as crm_app
     from careline.crm.settings import CrmSettings
-    from careline.ivr.app import create_app as ivr_app
-    from careline.ivr.settings import IvrSettings
 
-    sw = Switch(
-        SwitchConfig(host="127.0.0.1", esl_port=0, password=secrets.token_hex(8), time_scale=TIME_SCALE)
-    )
-    await sw.start()
     async with AsyncExitStack() as stack:
-        stack.push_async_callback(sw.stop)
+        sw = await start_switch(stack, TIME_SCALE)
         clients = {}
         clients["crm"] = await stack.enter_async_context(
-            running(crm_app(CrmSettings(**_common(tmp_path, "crm", nats_url, sw))))
+            running(crm_app(CrmSettings(**service_settings(tmp_path, "crm", nats_url, sw))))
         )
-        cdr = cdr_app(CdrSettings(**_common(tmp_path, "cdr", nats_url, sw)))
+        cdr = cdr_app(CdrSettings(**service_settings(tmp_path, "cdr", nats_url, sw)))
         clients["cdr"] = await stack.enter_async_context(running(cdr))
-        acd = acd_app(AcdSettings(**_common(tmp_path, "acd", nats_url, sw)))
+        acd = acd_app(AcdSettings(**service_settings(tmp_path, "acd", nats_url, sw)))
         clients["acd"] = await stack.enter_async_context(running(acd))
-        ivr = ivr_app(IvrSettings(**_common(tmp_path, "ivr", nats_url, sw), socket_port=0, **PROMPTS))
-        clients["ivr"] = await stack.enter_async_context(running(ivr))
-        sw.set_inbound_socket("127.0.0.1", ivr.state.socket_port)
-        for name, client in clients.items():
-            await _wait_until(
-                lambda c=client: _ready(c), 10, f"{name} ready"
-            )  # ESL links come up in the background
+        _, clients["ivr"] = await start_ivr(stack, tmp_path, nats_url, sw, **PROMPTS)
+        await wait_ready(clients)
         yield sw, clients, acd
-
-
-async def _ready(client: httpx.AsyncClient) -> bool:
-    return (await client.get("/readyz")).status_code == 200
 
 
 async def _set_up_agents(sw: Switch, acd: httpx.AsyncClient) -> None:
@@ -146,7 +109,7 @@ async def test_first_day_every_caller_who_asked_reaches_a_human(center):
         agents = (await acd.get("/v1/agents")).json()
         return sum(a["state"] == "on_call" for a in agents) == 2
 
-    await _wait_until(both_agents_busy, 10, "both answering agents on a call")
+    await wait_until(both_agents_busy, 10, "both answering agents on a call")
     abandoner = await sw.place_call("13800000099", "5000", hangs_up_while_waiting())
     callers[abandoner] = "abandons"
     more = [press_zero(), press_zero(), wrong_keys_twice(), wrong_keys_twice(), silent()]
@@ -174,7 +137,7 @@ async def test_first_day_every_caller_who_asked_reaches_a_human(center):
     async def settled() -> bool:
         return all(a["state"] != "on_call" for a in (await acd.get("/v1/agents")).json())
 
-    await _wait_until(settled, 10, "agents off their last calls")
+    await wait_until(settled, 10, "agents off their last calls")
     agents = {a["id"]: a for a in (await acd.get("/v1/agents")).json()}
     assert (agents["a1"]["state"], agents["a1"]["break_reason"]) == ("on_break", "no-answer")
     assert agents["a2"]["state"] == agents["a3"]["state"] == "available"
@@ -197,7 +160,7 @@ async def test_first_day_every_caller_who_asked_reaches_a_human(center):
         page = (await clients["cdr"].get("/v1/cdrs", params={"limit": 500})).json()
         return page["total"] >= len(legs)
 
-    await _wait_until(all_cdrs, 10, "a CDR for every leg")
+    await wait_until(all_cdrs, 10, "a CDR for every leg")
     items = (await clients["cdr"].get("/v1/cdrs", params={"limit": 500})).json()["items"]
     uuids = [item["uuid"] for item in items]
     assert len(uuids) == len(set(uuids)) and set(uuids) == legs

@@ -10,16 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import secrets
 from contextlib import AsyncExitStack
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from careline import subjects
-from careline.switchsim import PhoneBehaviour, Switch, SwitchConfig
+from careline.switchsim import PhoneBehaviour, Switch
 from careline.v1.acd_pb2 import AgentOffered
-from tests.e2e.test_first_call import _common, _ready, _wait_until, running
+from tests.e2e.support import (
+    running,
+    service_settings,
+    start_crm_and_cdr,
+    start_ivr,
+    start_switch,
+    wait_ready,
+    wait_until,
+)
 
 ZONE = "Asia/Shanghai"
 LI_HUA = ("13800138000", "C2024002")  # a known caller without VIP (demo_hospital.json)
@@ -47,7 +54,7 @@ class Ear:
         async def heard() -> bool:
             return any(text in p for p in self.heard.get(uuid, []))
 
-        await _wait_until(heard, within, f"{text!r} on {uuid}: {self.heard.get(uuid)}")
+        await wait_until(heard, within, f"{text!r} on {uuid}: {self.heard.get(uuid)}")
         return next(p for p in self.heard[uuid] if text in p)
 
     async def answer(self, uuid: str, text: str, keys: str) -> str:
@@ -57,7 +64,7 @@ class Ear:
         async def asked() -> bool:
             return any(text in p for p in self.heard.get(uuid, [])[seen:])
 
-        await _wait_until(asked, 10, f"question {text!r} on {uuid}: {self.heard.get(uuid)}")
+        await wait_until(asked, 10, f"question {text!r} on {uuid}: {self.heard.get(uuid)}")
         self.sw.send_dtmf(uuid, keys)
         return next(p for p in self.heard[uuid][seen:] if text in p)
 
@@ -71,36 +78,16 @@ class Ear:
 async def hospital(tmp_path, nats_url):
     from careline.acd.app import create_app as acd_app
     from careline.acd.settings import AcdSettings
-    from careline.cdr.app import create_app as cdr_app
-    from careline.cdr.settings import CdrSettings
-    from careline.crm.app import create_app as crm_app
-    from careline.crm.demo_data import load_demo_hospital_at
-    from careline.crm.settings import CrmSettings
-    from careline.ivr.app import create_app as ivr_app
-    from careline.ivr.settings import IvrSettings
 
-    sw = Switch(SwitchConfig(host="127.0.0.1", esl_port=0, password=secrets.token_hex(8), time_scale=0.05))
-    await sw.start()
-    ear = Ear(sw)
     async with AsyncExitStack() as stack:
-        stack.push_async_callback(sw.stop)
-        # A durable of its own: the session's CDRS stream holds other tests' CDRs too.
-        crm_settings = CrmSettings(
-            **_common(tmp_path, "crm", nats_url, sw), cdr_durable=f"crm-{secrets.token_hex(4)}"
-        )
-        await load_demo_hospital_at(crm_settings.database_url, zone=crm_settings.timezone)
-        clients = {"crm": await stack.enter_async_context(running(crm_app(crm_settings)))}
-        clients["cdr"] = await stack.enter_async_context(
-            running(cdr_app(CdrSettings(**_common(tmp_path, "cdr", nats_url, sw))))
-        )
+        sw = await start_switch(stack, 0.05)
+        ear = Ear(sw)
+        clients = await start_crm_and_cdr(stack, tmp_path, nats_url, sw)
         clients["acd"] = await stack.enter_async_context(
-            running(acd_app(AcdSettings(**_common(tmp_path, "acd", nats_url, sw))))
+            running(acd_app(AcdSettings(**service_settings(tmp_path, "acd", nats_url, sw))))
         )
-        ivr = ivr_app(IvrSettings(**_common(tmp_path, "ivr", nats_url, sw), socket_port=0))
-        clients["ivr"] = await stack.enter_async_context(running(ivr))
-        sw.set_inbound_socket("127.0.0.1", ivr.state.socket_port)
-        for name, client in clients.items():
-            await _wait_until(lambda c=client: _ready(c), 10, f"{name} ready")
+        _, clients["ivr"] = await start_ivr(stack, tmp_path, nats_url, sw)
+        await wait_ready(clients)
         yield sw, ear, clients
 
 
@@ -181,7 +168,7 @@ async def test_a_complaint_by_dtmf_is_filed_with_its_voice_message_and_linked_to
         row = await complaint()
         return bool(row and row["cdr_id"])
 
-    await _wait_until(linked, 15, "the complaint linked to its CDR")
+    await wait_until(linked, 15, "the complaint linked to its CDR")
     row = await complaint()
     assert row["reference"] and reference_spoken == f"say:{' '.join(row['reference'])}"
     assert row["channel"] == "dtmf" and row["status"] == "new"
@@ -202,7 +189,7 @@ async def test_expert_and_drug_information_by_number(hospital):
     expert = await ear.hears(uuid, "李建国")
     assert expert.startswith("say:李建国，主任医师")
     await ear.answer(uuid, "To hear this again, press star", "*")
-    await _wait_until(lambda: _count(ear, uuid, "李建国", 2), 10, "the introduction repeated")
+    await wait_until(lambda: _count(ear, uuid, "李建国", 2), 10, "the introduction repeated")
     await ear.answer(uuid, "For the information menu, press pound", "#")
     await ear.answer(uuid, "To look up a drug, press 3", "3")
     await ear.answer(uuid, "drug number", "1002#")

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import io
-import secrets
 import wave
+from contextlib import AsyncExitStack
 
-import httpx
 import pytest
 
 from careline import subjects
 from careline.ivr.app import create_app
 from careline.ivr.settings import IvrSettings
-from careline.switchsim import CallerScript, Switch, SwitchConfig
+from careline.switchsim import CallerScript
 from careline.v1.acd_pb2 import EnqueueReply, EnqueueRequest
 from careline.v1.crm_pb2 import CallerLookupReply, CallerLookupRequest
+from tests.e2e.support import running, start_switch
 
 S = CallerScript
 VIP_NUMBER = "13900000888"
@@ -56,20 +56,18 @@ async def line(tmp_path, nats_url, bus):
 
     await bus.serve(subjects.ACD_ENQUEUE, acd, request_type=EnqueueRequest)
     await bus.serve(subjects.CRM_CALLER_LOOKUP, crm, request_type=CallerLookupRequest)
-    sw = Switch(SwitchConfig(esl_port=0, password=secrets.token_hex(8), time_scale=0.05))
-    await sw.start()
-    settings = IvrSettings(env="test", data_dir=tmp_path, nats_url=nats_url, socket_port=0, log_json=False)
-    app = create_app(settings)
-    try:
-        async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as client:
-                for name in MENU_PROMPTS:
-                    files = {"file": (f"{name}.wav", _wav(), "audio/wav")}
-                    assert (await client.put(f"/v1/prompts/{name}/en/wav", files=files)).status_code == 200
-                sw.set_inbound_socket("127.0.0.1", app.state.socket_port)
-                yield sw, client, enqueued
-    finally:
-        await sw.stop()
+    async with AsyncExitStack() as stack:
+        sw = await start_switch(stack, 0.05)
+        settings = IvrSettings(
+            env="test", data_dir=tmp_path, nats_url=nats_url, socket_port=0, log_json=False
+        )
+        app = create_app(settings)
+        client = await stack.enter_async_context(running(app))
+        for name in MENU_PROMPTS:
+            files = {"file": (f"{name}.wav", _wav(), "audio/wav")}
+            assert (await client.put(f"/v1/prompts/{name}/en/wav", files=files)).status_code == 200
+        sw.set_inbound_socket("127.0.0.1", app.state.socket_port)
+        yield sw, client, enqueued
 
 
 async def _call(sw, enqueued, script, caller="13800000001") -> EnqueueRequest:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import secrets
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 
 import httpx
 import pytest
@@ -24,32 +24,13 @@ from careline.billing import ledger, rating
 from careline.billing.models import Posting, Transaction
 from careline.core.bus import Bus
 from careline.core.esl import EslClient
-from careline.switchsim import TRACE_DIALPLAN, CallerScript, PhoneBehaviour, Switch, SwitchConfig
+from careline.switchsim import TRACE_DIALPLAN, CallerScript, PhoneBehaviour, Switch
 from careline.v1.consultation_pb2 import CallEndRequest, ConsultationAuthReply, ConsultationAuthRequest
+from tests.e2e.support import ready, running, service_settings, start_switch, wait_until
 
 TIME_SCALE = 0.05
 GRACE = 5
 _numbers = itertools.count(1)
-
-
-@asynccontextmanager
-async def running(app):
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
-
-
-def _common(tmp_path, service, nats_url, sw):
-    return {
-        "env": "test",
-        "data_dir": tmp_path / service,
-        "nats_url": nats_url,
-        "esl_host": "127.0.0.1",
-        "esl_port": sw.esl_port,
-        "esl_password": sw.config.password,
-        "log_json": False,
-    }
 
 
 def billing_app(tmp_path, nats_url, sw):
@@ -57,7 +38,7 @@ def billing_app(tmp_path, nats_url, sw):
     from careline.billing.settings import BillingSettings
 
     settings = BillingSettings(
-        **_common(tmp_path, "billing", nats_url, sw),
+        **service_settings(tmp_path, "billing", nats_url, sw),
         pin_scrypt_n=2**10,
         time_scale=TIME_SCALE,
         consultation_grace_s=GRACE,
@@ -65,40 +46,22 @@ def billing_app(tmp_path, nats_url, sw):
     return create_app(settings)
 
 
-async def _until(predicate, within: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + within
-    while not await predicate():
-        assert loop.time() < end, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
-
-
 @pytest.fixture
 async def center(tmp_path, nats_url):
     from careline.cdr.app import create_app as cdr_app
     from careline.cdr.settings import CdrSettings
 
-    sw = Switch(
-        SwitchConfig(
-            host="127.0.0.1",
-            esl_port=0,
-            password=secrets.token_hex(8),
-            time_scale=TIME_SCALE,
-            dialplan=list(TRACE_DIALPLAN),
-        )
-    )
-    await sw.start()
     async with AsyncExitStack() as stack:
-        stack.push_async_callback(sw.stop)
+        sw = await start_switch(stack, TIME_SCALE, dialplan=list(TRACE_DIALPLAN))
         cdr = await stack.enter_async_context(
-            running(cdr_app(CdrSettings(**_common(tmp_path, "cdr", nats_url, sw))))
+            running(cdr_app(CdrSettings(**service_settings(tmp_path, "cdr", nats_url, sw))))
         )
         billing_stack = AsyncExitStack()
         stack.push_async_callback(billing_stack.aclose)
         app = billing_app(tmp_path, nats_url, sw)
         billing = await billing_stack.enter_async_context(running(app))
         for client in (cdr, billing):
-            await _until(lambda c=client: _ready(c), 10, "services ready")
+            await wait_until(lambda c=client: ready(c), 10, "services ready")
         bus = await Bus.connect(nats_url, name="test-owner")
         stack.push_async_callback(bus.close)
         esl = EslClient("127.0.0.1", sw.esl_port, sw.config.password, name="test-acd")
@@ -131,10 +94,6 @@ async def center(tmp_path, nats_url):
             "esl": esl,
             "ended": ended,
         }
-
-
-async def _ready(client: httpx.AsyncClient) -> bool:
-    return (await client.get("/readyz")).status_code == 200
 
 
 async def _sell(billing: httpx.AsyncClient, balance_fen: int, vip_level: int = 0) -> str:
@@ -193,7 +152,7 @@ async def _consultation_line(c, card: str, caller: str) -> dict:
         ]
         return bool(lines)
 
-    await _until(settled, 10, "the settlement from the CDR")
+    await wait_until(settled, 10, "the settlement from the CDR")
     assert len(lines) == 1, lines  # one line per consultation
     return lines[0]
 

@@ -18,9 +18,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from careline import subjects
-from careline.switchsim import PhoneBehaviour, Switch, SwitchConfig
+from careline.switchsim import PhoneBehaviour, Switch
 from careline.v1.acd_pb2 import AgentOffered
-from tests.e2e.test_first_call import _common, _ready, _wait_until, running
+from tests.e2e.support import (
+    running,
+    service_settings,
+    start_crm_and_cdr,
+    start_ivr,
+    start_switch,
+    wait_ready,
+    wait_until,
+)
 from tests.e2e.test_hospital_services import Ear
 
 TIME_SCALE = 0.05
@@ -36,44 +44,26 @@ async def center(tmp_path, nats_url):
     from careline.acd.settings import AcdSettings
     from careline.billing.app import create_app as billing_app
     from careline.billing.settings import BillingSettings
-    from careline.cdr.app import create_app as cdr_app
-    from careline.cdr.settings import CdrSettings
-    from careline.crm.app import create_app as crm_app
-    from careline.crm.demo_data import load_demo_hospital_at
-    from careline.crm.settings import CrmSettings
-    from careline.ivr.app import create_app as ivr_app
-    from careline.ivr.settings import IvrSettings
 
-    config = SwitchConfig(host="127.0.0.1", esl_port=0, password=secrets.token_hex(8), time_scale=TIME_SCALE)
-    config.dialplan = [(HOLD_EXT, [("park", "")] * 50)]  # the simulator's park returns after a broadcast
-    sw = Switch(config)
-    await sw.start()
-    ear = Ear(sw)
     async with AsyncExitStack() as stack:
-        stack.push_async_callback(sw.stop)
-        crm_settings = CrmSettings(
-            **_common(tmp_path, "crm", nats_url, sw), cdr_durable=f"crm-{secrets.token_hex(4)}"
-        )
-        await load_demo_hospital_at(crm_settings.database_url, zone=crm_settings.timezone)
-        clients = {"crm": await stack.enter_async_context(running(crm_app(crm_settings)))}
-        clients["cdr"] = await stack.enter_async_context(
-            running(cdr_app(CdrSettings(**_common(tmp_path, "cdr", nats_url, sw))))
-        )
+        # the simulator's park returns after a broadcast
+        sw = await start_switch(stack, TIME_SCALE, dialplan=[(HOLD_EXT, [("park", "")] * 50)])
+        ear = Ear(sw)
+        clients = await start_crm_and_cdr(stack, tmp_path, nats_url, sw)
         billing_settings = BillingSettings(
-            **_common(tmp_path, "billing", nats_url, sw),
+            **service_settings(tmp_path, "billing", nats_url, sw),
             pin_scrypt_n=2**10,
             max_pin_attempts=3,
             time_scale=TIME_SCALE,
             consultation_grace_s=GRACE,
         )
         clients["billing"] = await stack.enter_async_context(running(billing_app(billing_settings)))
-        acd_settings = AcdSettings(**_common(tmp_path, "acd", nats_url, sw), tick_s=0.05, goodbye_s=2)
+        acd_settings = AcdSettings(
+            **service_settings(tmp_path, "acd", nats_url, sw), tick_s=0.05, goodbye_s=2
+        )
         clients["acd"] = await stack.enter_async_context(running(acd_app(acd_settings)))
-        ivr = ivr_app(IvrSettings(**_common(tmp_path, "ivr", nats_url, sw), socket_port=0))
-        clients["ivr"] = await stack.enter_async_context(running(ivr))
-        sw.set_inbound_socket("127.0.0.1", ivr.state.socket_port)
-        for name, client in clients.items():
-            await _wait_until(lambda c=client: _ready(c), 10, f"{name} ready")
+        _, clients["ivr"] = await start_ivr(stack, tmp_path, nats_url, sw)
+        await wait_ready(clients)
         yield sw, ear, clients
 
 
@@ -239,7 +229,7 @@ async def test_a_vip_card_consults_free(center):
         items = (await clients["billing"].get(f"/v1/cards/{card}/statement")).json()["items"]
         return any(i["kind"] == "expert_consultation" for i in items) or items == []
 
-    await _wait_until(settled, 15, "the statement")
+    await wait_until(settled, 15, "the statement")
     statement = (await clients["billing"].get(f"/v1/cards/{card}/statement")).json()
     assert statement["balance_fen"] == 0 and all(i["amount_fen"] >= 0 for i in statement["items"])
 

@@ -13,14 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import secrets
 from contextlib import AsyncExitStack
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from careline.switchsim import Switch, SwitchConfig
-from tests.e2e.test_first_call import _common, _ready, _wait_until, running
+from careline.switchsim import Switch
+from tests.e2e.support import (
+    running,
+    service_settings,
+    start_crm_and_cdr,
+    start_ivr,
+    start_switch,
+    wait_ready,
+)
 from tests.e2e.test_hospital_services import Ear
 from tests.e2e.test_paid_services_ivr import PIN, _card, _sign_in
 from tests.fixtures.billing_registration import FakeClock
@@ -39,30 +45,14 @@ def _local(day: dt.date, hh: int, mm: int, ss: int = 0) -> dt.datetime:
 async def hospital_day(tmp_path, nats_url):
     from careline.billing.app import create_app as billing_app
     from careline.billing.settings import BillingSettings
-    from careline.cdr.app import create_app as cdr_app
-    from careline.cdr.settings import CdrSettings
-    from careline.crm.app import create_app as crm_app
-    from careline.crm.demo_data import load_demo_hospital_at
-    from careline.crm.settings import CrmSettings
-    from careline.ivr.app import create_app as ivr_app
-    from careline.ivr.settings import IvrSettings
 
-    sw = Switch(SwitchConfig(host="127.0.0.1", esl_port=0, password=secrets.token_hex(8), time_scale=0.05))
-    await sw.start()
-    ear = Ear(sw)
     clock = FakeClock(dt.datetime.now(dt.UTC))  # the hospital clock both billing replicas read
     async with AsyncExitStack() as stack:
-        stack.push_async_callback(sw.stop)
-        crm_settings = CrmSettings(
-            **_common(tmp_path, "crm", nats_url, sw), cdr_durable=f"crm-{secrets.token_hex(4)}"
-        )
-        await load_demo_hospital_at(crm_settings.database_url, zone=crm_settings.timezone)
-        clients = {"crm": await stack.enter_async_context(running(crm_app(crm_settings)))}
-        clients["cdr"] = await stack.enter_async_context(
-            running(cdr_app(CdrSettings(**_common(tmp_path, "cdr", nats_url, sw))))
-        )
+        sw = await start_switch(stack, 0.05)
+        ear = Ear(sw)
+        clients = await start_crm_and_cdr(stack, tmp_path, nats_url, sw)
         billing_settings = BillingSettings(
-            **_common(tmp_path, "billing", nats_url, sw),  # both replicas: one SQLite file
+            **service_settings(tmp_path, "billing", nats_url, sw),  # both replicas: one SQLite file
             pin_scrypt_n=2**10,
             time_scale=0.05,
             default_registration_fee_fen=FEE,
@@ -71,11 +61,8 @@ async def hospital_day(tmp_path, nats_url):
         for replica in ("billing", "billing2"):
             app = billing_app(billing_settings, clock=clock)
             clients[replica] = await stack.enter_async_context(running(app))
-        ivr = ivr_app(IvrSettings(**_common(tmp_path, "ivr", nats_url, sw), socket_port=0))
-        clients["ivr"] = await stack.enter_async_context(running(ivr))
-        sw.set_inbound_socket("127.0.0.1", ivr.state.socket_port)
-        for name, client in clients.items():
-            await _wait_until(lambda c=client: _ready(c), 10, f"{name} ready")
+        _, clients["ivr"] = await start_ivr(stack, tmp_path, nats_url, sw)
+        await wait_ready(clients)
         yield sw, ear, clients, clock
 
 
