@@ -98,6 +98,9 @@ class ConsultationDesk:
         if self.esl is None:
             raise errors.DomainError("billing has no ESL link")
         seconds = allowed + self.settings.consultation_grace_s
+        # FreeSWITCH's sched_hangup ADDS a task (grouped by the uuid) rather than replacing one, and the
+        # earliest fires: re-arming at the expert's answer to a later moment must first drop the old one.
+        await self.esl.api(f"sched_del {call_uuid}")
         reply = await self.esl.api(f"sched_hangup +{seconds} {call_uuid} ALLOTTED_TIMEOUT")
         if not reply.startswith("+OK"):
             raise errors.DomainError(reply.strip())

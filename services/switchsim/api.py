@@ -266,31 +266,47 @@ async def api_originate(core, a):
 
 
 async def api_sched_hangup(core, a):
+    """``sched_hangup [+]<time> <uuid> [<cause>]`` as FreeSWITCH 1.10 does it: each call ADDS a task to the
+    scheduler in the group named by the uuid (an earlier one is not replaced, so the earliest fires);
+    ``+0`` hangs up at once; ``sched_del <uuid>`` removes the group."""
     parts = a.split()
     if len(parts) < 2:
         return "-USAGE: [+]<time> <uuid> [<cause>]\n"
     when, uuid = parts[0], parts[1]
     cause = parts[2] if len(parts) > 2 else "ALLOTTED_TIMEOUT"
-    old = core.sched.pop(uuid, None)
-    if old is not None:
-        old.cancel()
-    if when == "cancel":
-        return "+OK\n"
     secs = float(when.lstrip("+") or 0)
     if not when.startswith("+"):
         secs = max(0.0, secs - time.time())
-    if core.get(uuid) is None:
+    ch = core.get(uuid)
+    if ch is None:
         return NO_CHANNEL
+    if when.startswith("+") and secs == 0:
+        ch.hangup(cause)
+        return "+OK\n"
 
     async def fire():
         await core.sleep(secs)
-        core.sched.pop(uuid, None)
-        ch = core.get(uuid)
-        if ch is not None:
-            ch.hangup(cause)
+        group = core.sched.get(uuid, [])
+        if task in group:
+            group.remove(task)
+        target = core.get(uuid)
+        if target is not None:
+            target.hangup(cause)
 
-    core.sched[uuid] = core.spawn(fire())
+    task = core.spawn(fire())
+    core.sched.setdefault(uuid, []).append(task)
     return "+OK\n"
+
+
+async def api_sched_del(core, a):
+    """``sched_del <task id|group>``: the suite only schedules by uuid group."""
+    group = a.strip()
+    if not group:
+        return "-ERR Invalid syntax\n"
+    tasks = core.sched.pop(group, [])
+    for task in tasks:
+        task.cancel()
+    return f"+OK Deleted: {len(tasks)}\n"
 
 
 async def api_conference(core, a):
@@ -344,7 +360,7 @@ COMMANDS = {
     "uuid_send_dtmf": api_uuid_send_dtmf, "uuid_bridge": api_uuid_bridge,
     "uuid_transfer": api_uuid_transfer, "uuid_broadcast": api_uuid_broadcast, "uuid_break": api_uuid_break,
     "uuid_park": api_uuid_park, "uuid_record": api_uuid_record, "uuid_hold": api_uuid_hold,
-    "originate": api_originate, "sched_hangup": api_sched_hangup, "conference": api_conference,
+    "originate": api_originate, "sched_hangup": api_sched_hangup, "sched_del": api_sched_del, "conference": api_conference,
     "hupall": api_hupall, "msleep": api_msleep,
     "eval": api_eval, "global_getvar": api_global_getvar, "hostname": api_hostname,
 }  # fmt: skip

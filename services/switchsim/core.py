@@ -30,7 +30,7 @@ class Core:
         self._t0_mono = time.monotonic()
         self.apps = {}
         self.conferences: dict = {}
-        self.sched: dict[str, asyncio.TimerHandle] = {}
+        self.sched: dict[str, list[asyncio.Task]] = {}  # scheduler task groups (sched_hangup), by uuid
         self.inbound_socket: tuple[str, int] | None = None
         self.session_count = 0
 
