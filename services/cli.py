@@ -5,6 +5,9 @@ careline sim [...]             run the FreeSWITCH simulator
 careline demo [--calls N] [--duration S]
 careline loadgen [--rate R] [--agents N] [--handle-time S] [--patience S] [--duration S]
 careline db upgrade <service>  apply a service's migrations to its configured database
+careline crm load-demo [--db-url URL] [--today YYYY-MM-DD]
+                               load the demo hospital into the CRM's database (the one a running
+                               ``careline serve crm`` uses: CARELINE_CRM_DB_URL or CARELINE_CRM_DATA_DIR)
 """
 
 from __future__ import annotations
@@ -59,9 +62,49 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _sim(argv: list[str]) -> int:
-    from careline.switchsim import main as sim_main
+    return _switchsim_main()(argv) or 0
 
-    return sim_main(argv) or 0
+
+def _switchsim_main():
+    """The simulator's ``main(argv)`` (issue 8: ``careline sim`` failed with ImportError).
+
+    The package may export ``main`` itself; otherwise it lives in ``careline.switchsim.cli`` or
+    ``careline.switchsim.__main__`` (whose run is guarded by ``if __name__ == "__main__"``, so importing it
+    starts nothing).
+    """
+    package = importlib.import_module("careline.switchsim")
+    found = getattr(package, "main", None)
+    if callable(found):
+        return found
+    for name in ("careline.switchsim.cli", "careline.switchsim.__main__"):
+        try:
+            found = getattr(importlib.import_module(name), "main", None)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        if callable(found):
+            return found
+    raise ImportError("careline.switchsim has no main(argv)")
+
+
+def _crm_load_demo(args: argparse.Namespace) -> int:
+    """Load the demo hospital into the CRM's database, idempotently (issue 8; services/crm/demo_data.py).
+
+    The database is the one ``careline serve crm`` uses with the same environment, so this works against
+    a running CRM: records already present are skipped, schedules are relative to ``--today``.
+    """
+    import datetime as dt
+
+    from careline.crm.demo_data import load_demo_hospital_at
+
+    settings = _settings_for("crm")
+    db_url = args.db_url or settings.database_url
+    today = dt.date.fromisoformat(args.today) if args.today else None
+    loaded = asyncio.run(load_demo_hospital_at(db_url, zone=settings.timezone, today=today))
+    counts = ", ".join(f"{name} {value}" for name, value in vars(loaded).items())
+    print(f"crm: demo hospital loaded ({loaded.total()} new records: {counts})")
+    return 0
 
 
 def _demo(argv: list[str]) -> int:
@@ -95,6 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     up = dbsub.add_parser("upgrade", help="apply migrations")
     up.add_argument("service", choices=SERVICES)
     up.set_defaults(func=_db_upgrade)
+    crm = sub.add_parser("crm", help="CRM maintenance")
+    crmsub = crm.add_subparsers(dest="crm_command", required=True)
+    demo = crmsub.add_parser("load-demo", help="load the demo hospital into the CRM's database")
+    demo.add_argument("--db-url", help="database URL (default: the CRM's settings, CARELINE_CRM_*)")
+    demo.add_argument("--today", help="the hospital's date schedules count from (YYYY-MM-DD)")
+    demo.set_defaults(func=_crm_load_demo)
     args = parser.parse_args(argv)
     return args.func(args)
 
