@@ -11,6 +11,8 @@ class AcdSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CARELINE_ACD_", extra="ignore")
 
     service: str = "acd"
+    # Its own default HTTP port, so the five services started side by side do not collide (docs/ops/ports.md).
+    http_port: int = 8101
     # Dial string of an agent's phone; FreeSWITCH's directory covers SIP and Verto contacts (design §8).
     agent_dial: str = "user/{extension}"
     enqueue_timeout_s: float = 2.0
@@ -27,6 +29,9 @@ class AcdSettings(ServiceSettings):
     hold_extension: str = "careline-acd-hold"
     transfer_context: str = "default"
     outbound_dial: str = "sofia/gateway/pstn/{number}"
+    # What a caller hears while their agent holds the call (issue 8): set as ``hold_music`` on the agent's
+    # leg, which is the leg held, since FreeSWITCH plays a held leg's hold_music to its partner.
+    hold_music: str = "local_stream://moh"
     stats_sample_s: float = 5.0  # agents' workload sampled (and statistics written) this often
     # Said to a caller whose call another service asked to end (billing: credit exhausted), before the
     # hang-up goodbye_s later; a file path, since uuid_broadcast takes no spaces (call_end.py).

@@ -16,6 +16,8 @@ class BillingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CARELINE_BILLING_", extra="ignore")
 
     service: str = "billing"
+    # Its own default HTTP port, so the five services started side by side do not collide (docs/ops/ports.md).
+    http_port: int = 8105
 
     # Wrong PINs in a row before a card locks (R-REG4, R-EXP1); an agent's PIN reset unlocks it.
     max_pin_attempts: int = Field(default=5, ge=1)

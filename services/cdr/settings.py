@@ -11,3 +11,5 @@ class CdrSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CARELINE_CDR_", extra="ignore")
 
     service: str = "cdr"
+    # Its own default HTTP port, so the five services started side by side do not collide (docs/ops/ports.md).
+    http_port: int = 8103

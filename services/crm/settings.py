@@ -11,6 +11,8 @@ class CrmSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CARELINE_CRM_", extra="ignore")
 
     service: str = "crm"
+    # Its own default HTTP port, so the five services started side by side do not collide (docs/ops/ports.md).
+    http_port: int = 8104
     # Completes local landline numbers that arrive without area code (e.g. "010" for Beijing);
     # None refuses them, because the same 8 digits exist in every city.
     default_area_code: str | None = None

@@ -17,6 +17,8 @@ class IvrSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CARELINE_IVR_", extra="ignore")
 
     service: str = "ivr"
+    # Its own default HTTP port, so the five services started side by side do not collide (docs/ops/ports.md).
+    http_port: int = 8102
     # FreeSWITCH's dialplan runs `socket <socket_host>:<socket_port> async full`; 0 lets the OS pick (tests).
     socket_host: str = "127.0.0.1"
     socket_port: int = 8084
