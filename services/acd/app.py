@@ -49,6 +49,7 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
                     settings.goodbye_s,
                     transfer_context=settings.transfer_context,
                     outbound_dial=settings.outbound_dial,
+                    hold_music=settings.hold_music,
                 ),
                 BusNotifier(rt.bus),
                 on_event=lambda name: events.labels(name).inc(),
@@ -82,6 +83,7 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
                 EslConsultSwitch(distributor.switch),
                 agent_dial=settings.agent_dial,
                 outbound_dial=settings.outbound_dial,
+                music=settings.hold_music,
             )
             app.state.supervision = Supervision(distributor, rt.bus, app.state.metrics)
             ticker = asyncio.get_running_loop().create_task(_tick(distributor, settings.tick_s))

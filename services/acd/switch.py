@@ -11,7 +11,12 @@ Everything here is a FreeSWITCH command, kept to those real FreeSWITCH 1.10+ has
 - announce:  ``uuid_break`` then ``uuid_broadcast <caller> file_string://<position…>!<moh> aleg`` (one
   broadcast, so the music follows the announcement without a second command racing it);
 - goodbye:   ``uuid_break``, ``uuid_broadcast <caller> <prompt> aleg``, ``sched_hangup +N <caller>``.
-- hold_call: ``uuid_hold <caller>`` / ``uuid_hold off <caller>`` (the switch plays its hold music);
+- hold_call: ``uuid_setvar <agent leg> hold_music <music>`` then ``uuid_hold <agent leg>``; unhold is
+  ``uuid_hold off <agent leg>``. Real FreeSWITCH 1.11.2 (issue 8): ``uuid_hold <X>`` sends the hold
+  re-INVITE to X's phone and plays X's own ``hold_music`` to X's bridge partner. Holding the caller's leg
+  therefore played nothing to anyone (no ``hold_music`` set, and the music would go to the agent);
+  holding the AGENT's leg, with ``hold_music`` set on it, is what gives the caller music. Agent legs are
+  also originated with ``hold_music`` so a hold pressed on the phone itself plays music too;
 - transfer:  ``uuid_transfer <caller> <destination> XML <context>`` (the agent's leg of the bridge ends);
 - dial_out:  ``bgapi originate {vars}user/<ext> &bridge({vars}<outbound dial>)`` — the agent first;
 - eavesdrop: ``bgapi originate {vars}user/<supervisor> &eavesdrop(<agent leg>)`` with the
@@ -45,7 +50,9 @@ def _text(result: Any) -> str:
     return str(body or "").strip()
 
 
-def originate_command(offer: Offer, dial: str, caller_id_name: str = "careline") -> str:
+def originate_command(
+    offer: Offer, dial: str, caller_id_name: str = "careline", hold_music: str = "local_stream://moh"
+) -> str:
     call, agent = offer.call, offer.agent
     variables = {
         "origination_uuid": offer.leg_uuid,
@@ -56,6 +63,7 @@ def originate_command(offer: Offer, dial: str, caller_id_name: str = "careline")
         "origination_caller_id_number": call.caller_number or "unknown",
         "origination_caller_id_name": caller_id_name,
         "ignore_early_media": "true",
+        "hold_music": hold_music,  # a hold pressed on the agent's phone plays this to the caller
     }
     prefix = ",".join(f"{k}={_safe(v)}" for k, v in variables.items())
     return f"originate {{{prefix}}}{dial.format(extension=agent.extension)} &park()"
@@ -88,8 +96,10 @@ class EslSwitch:
         *,
         transfer_context: str = "default",
         outbound_dial: str = "sofia/gateway/pstn/{number}",
+        hold_music: str = "local_stream://moh",
     ) -> None:
         self.esl = esl
+        self.hold_music = hold_music  # what a caller hears while their agent holds the call
         self.transfer_context = transfer_context
         self.outbound_dial = outbound_dial
         self.agent_dial = agent_dial
@@ -110,7 +120,7 @@ class EslSwitch:
         return True
 
     async def originate_agent(self, offer: Offer) -> OriginateOutcome:
-        command = originate_command(offer, self.agent_dial)
+        command = originate_command(offer, self.agent_dial, hold_music=self.hold_music)
         try:
             reply = _text(await self.esl.bgapi(command))
         except EslError as err:
@@ -161,8 +171,14 @@ class EslSwitch:
             return True, ""
         return False, reply.removeprefix("-ERR").strip() or "UNKNOWN"
 
-    async def hold_call(self, uuid: str, on: bool) -> bool:
-        reply = await self._api(f"uuid_hold {uuid}" if on else f"uuid_hold off {uuid}")
+    async def hold_call(self, agent_leg: str, on: bool) -> bool:
+        """Hold the agent's leg: the switch plays that leg's ``hold_music`` to its partner, the caller."""
+        if on:
+            reply = await self._api(f"uuid_setvar {agent_leg} hold_music {_safe(self.hold_music)}")
+            if reply.startswith("-ERR"):
+                log.warning("hold_music not set: %s", reply, extra={"call_uuid": agent_leg})
+                return False
+        reply = await self._api(f"uuid_hold {agent_leg}" if on else f"uuid_hold off {agent_leg}")
         return reply.startswith("+OK")
 
     async def transfer(self, uuid: str, destination: str) -> bool:
@@ -176,6 +192,7 @@ class EslSwitch:
             "origination_caller_id_number": number,
             "origination_caller_id_name": "careline-outbound",
             "ignore_early_media": "true",
+            "hold_music": self.hold_music,
         }
         number_vars = {"origination_uuid": number_leg, "careline_agent": agent.id}
         far = _vars(number_vars) + self.outbound_dial.format(number=_safe(number))
