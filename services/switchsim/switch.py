@@ -1,13 +1,18 @@
-"""Public facade: Switch, SwitchConfig, the traces' dialplan, observations for tests and demo (design §7)."""
+"""The top: Switch wires the layers (applications and endpoint drivers onto the core), serves ESL, and
+keeps observations for tests and the demo; SwitchConfig and the traces' dialplan (design §7)."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 
-from .core import Core
-from .esl import InboundLink
-from .phones import CallerScript, CallRecord, Phone, PhoneBehaviour, run_script
+from .apps import APPLICATIONS, execute
+from .endpoints import outbound_socket
+from .endpoints.callers import CallerScript, CallRecord, run_script
+from .endpoints.esl_server import InboundLink
+from .endpoints.phones import Phone, PhoneBehaviour, PhoneDialer
+from .model.config import SwitchConfig
+from .model.core import Core
+from .model.events import make_event
 
 # The dialplan of ../shared/fs-traces/README.md (context default), for conformance tests.
 TRACE_DIALPLAN: list[tuple[str, list[tuple[str, str]]]] = [
@@ -27,17 +32,7 @@ TRACE_DIALPLAN: list[tuple[str, list[tuple[str, str]]]] = [
 ]  # fmt: skip
 
 
-@dataclass
-class SwitchConfig:
-    host: str = "127.0.0.1"
-    esl_port: int = 8021  # 0: the OS picks (read Switch.esl_port)
-    password: str = "ClueCon"
-    time_scale: float = 1.0  # real seconds per simulated second (0.05 = 20x faster)
-    dialplan: list = field(default_factory=list)  # [(regex, [(app, arg), …]), …]
-    file_durations: dict[str, float] = field(default_factory=dict)
-    default_file_seconds: float = 2.0
-    global_vars: dict[str, str] = field(default_factory=lambda: {"domain": "127.0.0.1", "hostname": "vm"})
-    heartbeat_seconds: float = 20.0  # real seconds
+__all__ = ["TRACE_DIALPLAN", "Switch", "SwitchConfig"]
 
 
 class Switch:
@@ -46,11 +41,20 @@ class Switch:
         self.core = Core(self.config)
         self.core.sim = self
         self.phones: dict[str, Phone] = {}
+        self._wire_layers()
         self.calls: dict[str, CallRecord] = {}
         self._server: asyncio.AbstractServer | None = None
         self._links: set = set()
         self._heartbeat: asyncio.Task | None = None
         self._waiters: list[tuple[str, str, asyncio.Future]] = []
+
+    def _wire_layers(self) -> None:
+        """Register the applications and endpoint drivers on the core (the model imports neither)."""
+        core = self.core
+        core.executor = execute
+        core.apps.update(APPLICATIONS)
+        core.apps.update(outbound_socket.APPS)
+        PhoneDialer(self.phones).register(core)
 
     # ---------- lifecycle ----------
     async def start(self) -> None:
@@ -95,8 +99,6 @@ class Switch:
             self._links.discard(link)
 
     async def _beat(self) -> None:
-        from .events import make_event
-
         while True:
             await asyncio.sleep(self.config.heartbeat_seconds)
             n = str(len(self.core.channels))
@@ -115,8 +117,12 @@ class Switch:
         Fallback when the socket is unreachable: a sorry prompt, then hangup."""
         self.core.inbound_socket = (host, port)
 
-    def add_phone(self, ext: str, behaviour: PhoneBehaviour | None = None) -> Phone:
-        phone = Phone(ext, behaviour or PhoneBehaviour())
+    def add_phone(
+        self, ext: str, behaviour: PhoneBehaviour | None = None, contact: str | None = None
+    ) -> Phone:
+        """A registered user; `contact` is the host:port it registered from (names its sofia legs)."""
+        contact = contact or f"127.0.0.1:{5080 + len(self.phones)}"
+        phone = Phone(ext, behaviour or PhoneBehaviour(), contact)
         self.phones[ext] = phone
         return phone
 

@@ -1,30 +1,14 @@
-"""Events: core headers, sequence numbers, the list of names `event` accepts (design §7)."""
+"""The event factory: core headers (Core-UUID, host, dates, origin) and sequence numbers (design §7)."""
 
 from __future__ import annotations
 
 import itertools
 import time
 
-from . import wire
+from ..wire.event import EVENT_NAMES, Event
 
 CORE_UUID = "6b7b724e-c07d-4b0b-96b1-e10a1652f18e"
 
-EVENT_NAMES = frozenset(
-    """CUSTOM CLONE CHANNEL_CREATE CHANNEL_DESTROY CHANNEL_STATE CHANNEL_CALLSTATE CHANNEL_ANSWER
-    CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE CHANNEL_HOLD
-    CHANNEL_UNHOLD CHANNEL_BRIDGE CHANNEL_UNBRIDGE CHANNEL_PROGRESS CHANNEL_PROGRESS_MEDIA
-    CHANNEL_OUTGOING CHANNEL_PARK CHANNEL_UNPARK CHANNEL_APPLICATION CHANNEL_ORIGINATE CHANNEL_UUID
-    API LOG INBOUND_CHAN OUTBOUND_CHAN STARTUP SHUTDOWN PUBLISH UNPUBLISH TALK NOTALK SESSION_CRASH
-    MODULE_LOAD MODULE_UNLOAD DTMF MESSAGE PRESENCE_IN NOTIFY_IN PRESENCE_OUT PRESENCE_PROBE
-    MESSAGE_WAITING MESSAGE_QUERY ROSTER CODEC BACKGROUND_JOB DETECTED_SPEECH DETECTED_TONE
-    PRIVATE_COMMAND HEARTBEAT TRAP ADD_SCHEDULE DEL_SCHEDULE EXE_SCHEDULE RE_SCHEDULE RELOADXML
-    NOTIFY PHONE_FEATURE PHONE_FEATURE_SUBSCRIBE SEND_MESSAGE RECV_MESSAGE REQUEST_PARAMS
-    CHANNEL_DATA GENERAL COMMAND SESSION_HEARTBEAT CLIENT_DISCONNECTED SERVER_DISCONNECTED
-    SEND_INFO RECV_INFO RECV_RTCP_MESSAGE SEND_RTCP_MESSAGE CALL_SECURE NAT RECORD_START
-    RECORD_STOP PLAYBACK_START PLAYBACK_STOP CALL_UPDATE FAILURE SOCKET_DATA MEDIA_BUG_START
-    MEDIA_BUG_STOP CONFERENCE_DATA_QUERY CONFERENCE_DATA CALL_SETUP_REQ CALL_SETUP_RESULT
-    CALL_DETAIL DEVICE_STATE TEXT SHUTDOWN_REQUESTED ALL""".split()
-)
 
 # Where the real switch says it fired each event (Event-Calling-*); cosmetic but kept realistic.
 _ORIGIN = {
@@ -41,33 +25,6 @@ _ORIGIN = {
 }
 
 _seq = itertools.count(1)
-
-
-class Event:
-    """A fired event; frames are rendered once per format and shared by every listener."""
-
-    __slots__ = ("name", "headers", "body", "_frames", "_lookup")
-
-    def __init__(self, name: str, headers: list[tuple[str, str]], body: str = ""):
-        self.name = name
-        self.headers = headers
-        self.body = body
-        self._frames: dict[str, bytes] = {}
-        self._lookup: dict[str, str] | None = None
-
-    def get(self, header: str) -> str | None:
-        if self._lookup is None:
-            self._lookup = {k.lower(): v for k, v in self.headers}
-        return self._lookup.get(header.lower())
-
-    @property
-    def subclass(self) -> str | None:
-        return self.get("Event-Subclass")
-
-    def frame(self, fmt: str) -> bytes:
-        if fmt not in self._frames:
-            self._frames[fmt] = wire.event_frame(self.headers, self.body, fmt)
-        return self._frames[fmt]
 
 
 def date_headers(now: float | None = None) -> list[tuple[str, str]]:
@@ -104,3 +61,6 @@ def core_headers(name: str, subclass: str | None = None) -> list[tuple[str, str]
 
 def make_event(name: str, extra: list[tuple[str, str]] = (), body: str = "", subclass: str | None = None):
     return Event(name, core_headers(name, subclass) + list(extra), body)
+
+
+__all__ = ["CORE_UUID", "EVENT_NAMES", "Event", "core_headers", "date_headers", "make_event"]

@@ -5,12 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid as uuidlib
-from typing import TYPE_CHECKING
 
 from .events import make_event
-
-if TYPE_CHECKING:
-    from .core import Core
 
 STATE_NUMBERS = {
     "CS_NEW": 0, "CS_INIT": 1, "CS_ROUTING": 2, "CS_SOFT_EXECUTE": 3, "CS_EXECUTE": 4,
@@ -40,7 +36,7 @@ class Hangup(Exception):
 
 
 class Channel:
-    def __init__(self, core: Core, name: str, direction: str, cid_num: str, cid_name: str | None = None,
+    def __init__(self, core, name: str, direction: str, cid_num: str, cid_name: str | None = None,
                  dest: str = "", context: str = "default", uuid: str | None = None, source: str = "mod_sofia",
                  presence: bool = True):  # fmt: skip
         self.core = core

@@ -1,68 +1,11 @@
-"""Simulated phones (`user/<ext>`), scripted callers and a Poisson caller generator (design §7, §8)."""
+"""Scripted callers (waits, DTMF, hang-ups, waiting for events), a Poisson caller generator and the
+record the simulator keeps of each call for tests and the demo (design §7)."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 from dataclasses import dataclass, field
-
-
-@dataclass
-class PhoneBehaviour:
-    """mode: answer | ring (never answers → NO_ANSWER) | busy | reject | unregistered."""
-
-    answer_after: float = 0.5
-    talk_time: float | None = None
-    mode: str = "answer"
-    endpoint: str = "sofia"  # or "verto"
-
-
-class Phone:
-    def __init__(self, ext: str, behaviour: PhoneBehaviour):
-        self.ext = ext
-        self.behaviour = behaviour
-        self.next_behaviours: list[PhoneBehaviour] = []
-        self.current_calls: set[str] = set()
-        self.max_concurrent = 0
-        self.history: list[dict] = []
-        self.core = None
-
-    def channel_name(self) -> str:
-        if self.behaviour.endpoint == "verto":
-            return f"verto.rtc/{self.ext}@127.0.0.1"
-        return f"sofia/internal/{self.ext}@127.0.0.1:5060"
-
-    def queue_behaviour(self, behaviour: PhoneBehaviour) -> None:
-        """Use `behaviour` for the next call only (an agent's behaviour per call)."""
-        self.next_behaviours.append(behaviour)
-
-    def take_behaviour(self) -> PhoneBehaviour:
-        return self.next_behaviours.pop(0) if self.next_behaviours else self.behaviour
-
-    def ringing(self, ch) -> None:
-        self.history.append({"uuid": ch.uuid, "rang_at": ch.core.now(), "answered_at": None, "cause": None})
-
-    def answered(self, ch) -> None:
-        self.current_calls.add(ch.uuid)
-        self.max_concurrent = max(self.max_concurrent, len(self.current_calls))
-        for h in self.history:
-            if h["uuid"] == ch.uuid:
-                h["answered_at"] = ch.core.now()
-        talk = getattr(ch, "talk_time", None)
-        if talk:
-            ch.core.spawn(_hang_after(ch, talk))
-
-    def ended(self, ch) -> None:
-        self.current_calls.discard(ch.uuid)
-        for h in self.history:
-            if h["uuid"] == ch.uuid:
-                h["cause"] = ch.hangup_cause
-
-
-async def _hang_after(ch, secs: float) -> None:
-    await ch.wait_passive(secs)
-    if ch.alive:
-        ch.hangup("NORMAL_CLEARING")
 
 
 @dataclass

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import uuid as uuidlib
 
-from . import wire
-from .apps import execute
-from .esl import Link
-from .events import core_headers
+from .. import wire
+from ..apps.execute import execute
+from ..model.events import core_headers
+from .esl_link import Link, handle_sendmsg
 
 
 class OutboundLink(Link):
@@ -132,30 +131,6 @@ class OutboundLink(Link):
                 await self.close()
 
 
-def handle_sendmsg(ch, cmd) -> None:
-    """call-command execute|hangup|unicast|nomedia (execute args in header or text/plain body)."""
-    what = (cmd.header("call-command") or "").lower()
-    if what == "hangup":
-        ch.hangup(cmd.header("hangup-cause") or "NORMAL_CLEARING")
-        return
-    if what != "execute":
-        return
-    app = cmd.header("execute-app-name") or ""
-    arg = cmd.header("execute-app-arg")
-    if arg is None and cmd.body:
-        arg = cmd.body
-    app_uuid = cmd.header("Event-UUID") or str(uuidlib.uuid4())
-    loops = int(cmd.header("loops") or 1)
-    link = ch.socket_link
-    for _ in range(max(1, loops)):
-        if link is not None and ch.vars.get("_socket_parked") == "1":
-            link.inject(app, arg or "", app_uuid)
-        else:
-            ch.apps.insert(0, (app, arg or ""))
-            ch.broken = True
-            ch.wake.set()
-
-
 async def _wait_connected(link: OutboundLink, ch) -> None:
     """The session parks once the server has sent `connect`. FreeSWITCH dispatches events a few ms
     late, so a `myevents` sent straight after `connect` still sees CHANNEL_PARK (trace g): wait for the
@@ -207,3 +182,11 @@ async def run_socket_app(ch, arg: str):
             await t
     ch.fire("CHANNEL_UNPARK")
     return None
+
+
+async def app_socket(ch, arg: str):
+    """The `socket` dialplan application (mod_event_socket): dial the controlling server."""
+    return await run_socket_app(ch, arg)
+
+
+APPS = {"socket": app_socket}

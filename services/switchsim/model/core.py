@@ -1,4 +1,6 @@
-"""The switch engine: channel registry, event fan-out, sessions running dialplan applications (design §7)."""
+"""The switch engine: clock, channel registry, event fan-out, dialplan routing and the session loop
+(design §7). Applications and endpoint drivers are registered on it from above (core.apps, core.executor,
+core.dialers), so the model never imports them."""
 
 from __future__ import annotations
 
@@ -28,7 +30,9 @@ class Core:
         self.sim = None  # the Switch facade (phones, observations)
         self._t0_real = time.time()
         self._t0_mono = time.monotonic()
-        self.apps = {}
+        self.apps: dict = {}  # application name -> async fn(channel, arg), filled by the switch
+        self.executor = None  # async fn(channel, app, arg): runs one application (apps.execute)
+        self.dialers: list = []  # (endpoint regex, async dial fn) registered by endpoint drivers
         self.conferences: dict = {}
         self.sched: dict[str, list[asyncio.Task]] = {}  # scheduler task groups (sched_hangup), by uuid
         self.inbound_socket: tuple[str, int] | None = None
@@ -101,8 +105,6 @@ class Core:
 
     async def run_session(self, ch: Channel, actions: list[tuple[str, str]]) -> None:
         """Run applications until hangup, then tear the channel down."""
-        from .apps import execute
-
         try:
             ch.apps = list(actions)
             while ch.alive:
@@ -120,7 +122,7 @@ class Core:
                     ch.apps = list(route.actions)
                     continue
                 app, arg = ch.apps.pop(0)
-                await execute(ch, app, arg)
+                await self.executor(ch, app, arg)
             if ch.alive:
                 ch.hangup("NORMAL_CLEARING")
         except asyncio.CancelledError:

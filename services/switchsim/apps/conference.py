@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid as uuidlib
 
-from .apps import playback_seconds
+from .media import playback_seconds
 
 SUB = "conference::maintenance"
 # Profile `default` of the capture machine (trace f): tone enter/exit sounds, music on hold when alone.
@@ -175,3 +175,10 @@ async def conference_api(core, args: str) -> str:
 def _kick(ch) -> None:
     ch.vars["_conf_kick"] = "1"
     ch.wake.set()
+
+
+async def app_conference(ch, arg: str):
+    await join_conference(ch, arg)
+
+
+APPS = {"conference": app_conference}

@@ -1,4 +1,5 @@
-"""ESL links: the inbound listener (auth, api, bgapi, event, filter…) and the event pump (design §2, §7)."""
+"""An ESL connection, inbound or outbound: subscriptions, filters, the ordered event pump, api/bgapi and
+sendmsg, shared by the inbound server and the outbound socket (design §2, §7)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import asyncio
 import re
 import uuid as uuidlib
 
-from . import wire
-from .events import EVENT_NAMES, make_event
+from .. import wire
+from ..apps import run_api
+from ..model.events import make_event
+from ..wire import EVENT_NAMES
 
 # CHANNEL_STATE is in the set (trace g: CS_HANGUP and CS_REPORTING reach an outbound `myevents`).
 MYEVENTS = frozenset(
@@ -179,8 +182,6 @@ class Link:
         await self.send(wire.command_reply(f"+OK filter added. [{parts[0]}]=[{parts[1]}]"))
 
     async def cmd_api(self, rest: str) -> None:
-        from .api import run_api
-
         if not rest.strip():
             await self.send(wire.command_reply("-ERR command not found"))
             return
@@ -193,8 +194,6 @@ class Link:
         fire_api_event(self.core, rest)
 
     async def cmd_bgapi(self, rest: str, cmd) -> None:
-        from .api import run_api
-
         job = cmd.header("Job-UUID") or str(uuidlib.uuid4())
         await self.send(wire.command_reply(f"+OK Job-UUID: {job}", [("Job-UUID", job)]))
 
@@ -222,74 +221,25 @@ def _match(want: str, have: str) -> bool:
     return want.lower() == have.lower()
 
 
-class InboundLink(Link):
-    """A client that connected to the switch's ESL port (auth required)."""
-
-    async def serve(self) -> None:
-        try:
-            await self.send(b"Content-Type: auth/request\n\n")
-            authed = False
-            while not self.closed:
-                cmd = await wire.read_command(self.reader)
-                if cmd is None:
-                    break
-                word, _, rest = cmd.line.partition(" ")
-                word = word.lower()
-                if not authed:
-                    if word == "auth":
-                        if rest.strip() == self.core.config.password:
-                            authed = True
-                            await self.send(wire.command_reply("+OK accepted"))
-                        else:
-                            await self.send(wire.command_reply("-ERR invalid"))
-                            await self.send(wire.disconnect_notice())
-                            break
-                    else:
-                        await self.send(wire.command_reply("-ERR command not found"))
-                    continue
-                if not await self.dispatch(word, rest, cmd):
-                    break
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            await self.close()
-
-    async def dispatch(self, word: str, rest: str, cmd) -> bool:
-        if word == "exit":
-            await self.flush_events()
-            await self.send(wire.command_reply("+OK bye"))
-            await self.send(wire.disconnect_notice())
-            return False
-        if word == "api":
-            await self.cmd_api(rest)
-        elif word == "bgapi":
-            await self.cmd_bgapi(rest, cmd)
-        elif word == "event":
-            await self.cmd_event(rest)
-        elif word == "nixevent":
-            await self.cmd_nixevent(rest)
-        elif word == "noevents":
-            await self.cmd_noevents()
-        elif word == "filter":
-            await self.cmd_filter(rest)
-        elif word == "linger":
-            await self.send(wire.command_reply("-ERR not controlling a session"))
-        elif word == "divert_events":
-            await self.send(wire.command_reply("-ERR not controlling a session."))
-        elif word == "sendmsg":
-            await self.cmd_sendmsg(rest.strip(), cmd)
-        elif word == "sendevent":
-            await self.send(wire.command_reply("+OK"))
+def handle_sendmsg(ch, cmd) -> None:
+    """call-command execute|hangup|unicast|nomedia (execute args in header or text/plain body)."""
+    what = (cmd.header("call-command") or "").lower()
+    if what == "hangup":
+        ch.hangup(cmd.header("hangup-cause") or "NORMAL_CLEARING")
+        return
+    if what != "execute":
+        return
+    app = cmd.header("execute-app-name") or ""
+    arg = cmd.header("execute-app-arg")
+    if arg is None and cmd.body:
+        arg = cmd.body
+    app_uuid = cmd.header("Event-UUID") or str(uuidlib.uuid4())
+    loops = int(cmd.header("loops") or 1)
+    link = ch.socket_link
+    for _ in range(max(1, loops)):
+        if link is not None and ch.vars.get("_socket_parked") == "1":
+            link.inject(app, arg or "", app_uuid)
         else:
-            await self.send(wire.command_reply("-ERR command not found"))
-        return True
-
-    async def cmd_sendmsg(self, uuid: str, cmd) -> None:
-        from .outbound import handle_sendmsg
-
-        ch = self.core.get(uuid) if uuid else None
-        if ch is None:
-            await self.send(wire.command_reply(f"-ERR invalid session id [{uuid}]"))
-            return
-        await self.send(wire.command_reply("+OK"))
-        handle_sendmsg(ch, cmd)
+            ch.apps.insert(0, (app, arg or ""))
+            ch.broken = True
+            ch.wake.set()

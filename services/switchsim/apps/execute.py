@@ -1,0 +1,37 @@
+"""Running one dialplan application on a channel: CHANNEL_EXECUTE, the application (looked up in the
+core's registry, so endpoints can add theirs, e.g. `socket`), CHANNEL_EXECUTE_COMPLETE (design §7)."""
+
+from __future__ import annotations
+
+import re
+import uuid as uuidlib
+
+from ..model.channel import Channel
+
+# Applications whose EXECUTE has no matching EXECUTE_COMPLETE in the traces (uuid_bridge is a state change).
+_NO_COMPLETE = {"uuid_bridge"}
+
+
+async def execute(ch: Channel, app: str, arg: str, app_uuid: str | None = None, lock_gate=None) -> str:
+    app_uuid = app_uuid or str(uuidlib.uuid4())
+    arg = re.sub(r"\$\{([^}]+)\}", lambda m: ch.vars.get(m.group(1), ""), arg or "")
+    ch.broken = False
+    ch.vars["current_application_data"] = arg
+    ch.vars["current_application"] = app
+    data = [("Application-Data", arg)] if arg else []
+    if app == "uuid_bridge":
+        # uuid_bridge runs from CS_SOFT_EXECUTE: the state walk precedes its CHANNEL_EXECUTE (trace e).
+        for st in ("CS_HIBERNATE", "CS_RESET", "CS_SOFT_EXECUTE"):
+            ch.set_state(st)
+    ch.fire("CHANNEL_EXECUTE", post=[("Application", app)] + data + [("Application-UUID", app_uuid)])
+    fn = ch.core.apps.get(app)
+    resp = "_none_"
+    if fn is not None:
+        r = await fn(ch, arg)
+        resp = r if r else "_none_"
+    ch.vars["last_app"], ch.vars["last_arg"] = app, arg
+    if app in _NO_COMPLETE:
+        return resp
+    post = [("Application", app)] + data + [("Application-Response", resp), ("Application-UUID", app_uuid)]
+    ch.fire("CHANNEL_EXECUTE_COMPLETE", post=post)
+    return resp
