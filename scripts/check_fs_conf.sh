@@ -5,7 +5,8 @@
 #   3. `frslint lint`: style. The directory's dial-string is one attribute that cannot be wrapped, so
 #      the line limit is raised to 270 characters.
 # The config is checked twice: as shipped (CHANGE_ME secrets) and after bin/careline-fs-preflight has
-# written env/careline.xml from sample values, so the generated include is checked too.
+# written env/careline.xml (and env/verto-mcast.xml) from sample values, so the generated includes are
+# checked too.
 # Exits non-zero on any error.
 set -euo pipefail
 
@@ -30,6 +31,8 @@ CARELINE_FS_CONF_DIR="$work/rendered" \
   CARELINE_FS_EXPERT_PASSWORD=check-expert-secret \
   CARELINE_FS_SUPERVISOR_PASSWORD=check-supervisor-secret \
   CARELINE_FS_ESL_PASSWORD_ACD=check-acd-secret \
+  CARELINE_FS_SIP_IP=192.0.2.10 CARELINE_FS_RTP_IP=192.0.2.10 CARELINE_FS_VERTO_IP=192.0.2.10 \
+  CARELINE_FS_ESL_LISTEN_IP=192.0.2.10 CARELINE_FS_VERTO_MCAST_IP=224.1.1.1 \
   sh "$conf/bin/careline-fs-preflight"
 
 status=0
