@@ -5,6 +5,7 @@ careline sim [...]             run the FreeSWITCH simulator
 careline demo [--calls N] [--duration S]
 careline loadgen [--rate R] [--agents N] [--handle-time S] [--patience S] [--duration S]
 careline db upgrade <service>  apply a service's migrations to its configured database
+careline prompts render [--out DIR] [--lang zh,en]   render the prompts as audio (issue 8)
 careline crm load-demo [--db-url URL] [--today YYYY-MM-DD]
                                load the demo hospital into the CRM's database (the one a running
                                ``careline serve crm`` uses: CARELINE_CRM_DB_URL or CARELINE_CRM_DATA_DIR)
@@ -119,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
         return _sim(argv[1:])
     if argv[:1] == ["demo"]:
         return _demo(argv[1:])
+    if argv[:1] == ["prompts"]:
+        from careline.prompts.cli import main as prompts_main
+
+        return prompts_main(argv[1:])
     if argv[:1] == ["loadgen"]:
         from careline.loadgen import main as loadgen_main
 
@@ -133,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("sim", help="run the FreeSWITCH simulator (see careline sim --help)")
     sub.add_parser("demo", help="run the demo (see careline demo --help)")
     sub.add_parser("loadgen", help="Poisson calls against the suite (see careline loadgen --help)")
+    sub.add_parser("prompts", help="render the prompts as audio (see careline prompts render --help)")
     dbp = sub.add_parser("db", help="database maintenance")
     dbsub = dbp.add_subparsers(dest="db_command", required=True)
     up = dbsub.add_parser("upgrade", help="apply migrations")
