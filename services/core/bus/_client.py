@@ -24,6 +24,7 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.js.api import PubAck
 
+from careline.core.bus._batch import BatchConsumer, BatchHandler, raw_bytes
 from careline.core.bus._consume import Consumer, Handler
 from careline.core.bus._envelope import HEADER_ERROR, HEADER_MSG_ID, event_id_of
 from careline.core.bus._errors import NoResponders, RemoteError
@@ -45,7 +46,7 @@ class Bus:
         self._nc = nc
         self._js = nc.jetstream()
         self._buckets: dict[str, Kv] = {}
-        self._consumers: list[Consumer[Any]] = []
+        self._consumers: list[Consumer[Any] | BatchConsumer[Any]] = []
         self._subs: list[Subscription] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -123,6 +124,21 @@ class Bus:
         headers = {HEADER_MSG_ID: msg_id}
         return await self._js.publish(subject, msg.SerializeToString(), timeout=timeout, headers=headers)
 
+    async def publish_raw(
+        self,
+        subject: str,
+        data: bytes,
+        *,
+        msg_id: str,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> PubAck:
+        """Store bytes that are not a careline.v1 message (e.g. the switch's own headers, issue 15).
+
+        ``msg_id`` is required: it is the Nats-Msg-Id the server deduplicates on."""
+        if not msg_id:
+            raise ValueError(f"publish_raw to {subject}: msg_id is required")
+        return await self._js.publish(subject, data, timeout=timeout, headers={HEADER_MSG_ID: msg_id})
+
     async def consume(
         self,
         stream: str,
@@ -146,6 +162,39 @@ class Bus:
             nak_delay=nak_delay,
             ack_wait=ack_wait,
             batch=batch,
+        )
+        await consumer.start()
+        self._consumers.append(consumer)
+        return consumer
+
+    async def consume_batch(
+        self,
+        stream: str,
+        durable: str,
+        subject: str,
+        handler: BatchHandler[Any],
+        *,
+        decode: Callable[[Msg], Any] = raw_bytes,
+        batch: int = 256,
+        ack_wait: float = 60.0,
+        retry_first: float = 0.2,
+        retry_max: float = 10.0,
+        linger: float = 0.0,
+    ) -> BatchConsumer[Any]:
+        """Start a durable pull consumer that hands batches to `handler` and acks a batch only after the
+        handler returned (its work committed); a failed batch is retried, never dropped. See _batch."""
+        consumer: BatchConsumer[Any] = BatchConsumer(
+            self._js,
+            stream=stream,
+            durable=durable,
+            subject=subject,
+            handler=handler,
+            decode=decode,
+            batch=batch,
+            ack_wait=ack_wait,
+            retry_first=retry_first,
+            retry_max=retry_max,
+            linger=linger,
         )
         await consumer.start()
         self._consumers.append(consumer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nats.js import JetStreamContext
-from nats.js.api import StorageType, StreamConfig
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
 # JSStreamNameExistErr: same name, different config.
@@ -21,6 +21,9 @@ class StreamSpec:
     max_age: float = 0
     duplicate_window: float = 120.0  # Nats-Msg-Id dedupe window
     replicas: int = 1
+    # "limits" (kept until max_age) or "workqueue" (a message is removed once its one consumer acked it:
+    # an intake stream whose size is its backlog, issue 15).
+    retention: str = "limits"
     description: str = field(default="", compare=False)
 
     def config(self) -> StreamConfig:
@@ -28,6 +31,7 @@ class StreamSpec:
             name=self.name,
             subjects=list(self.subjects),
             storage=StorageType.FILE,
+            retention=RetentionPolicy(self.retention),
             max_age=self.max_age or None,
             duplicate_window=self.duplicate_window,
             num_replicas=self.replicas,

@@ -46,6 +46,7 @@ def test_public_surface_is_pinned() -> None:
         [
             "HEADER_MSG_ID",
             "AlreadyProcessed",
+            "BatchConsumer",
             "BucketSpec",
             "Bus",
             "BusError",
