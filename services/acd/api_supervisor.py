@@ -108,9 +108,10 @@ async def force_state(agent_id: str, body: schemas.ForceState, sup: Sup) -> sche
 
 @router.post("/supervisor/eavesdrop")
 async def eavesdrop(body: schemas.EavesdropRequest, controls: Controls) -> schemas.EavesdropRead:
-    agent, _bridge = controls.call_of(body.agent)
+    agent, bridge = controls.call_of(body.agent)
     leg = str(uuidlib.uuid4())
-    ok, cause = await controls.acd.switch.eavesdrop(body.extension, leg, agent.leg_uuid, body.mode)
+    switch = controls.acd.switch
+    ok, cause = await switch.eavesdrop(body.extension, leg, agent.leg_uuid, body.mode, bridge.call_uuid)
     if not ok:
         raise Conflict(f"the supervisor's phone did not answer ({cause})")
     return schemas.EavesdropRead(leg_uuid=leg, target_uuid=agent.leg_uuid, mode=body.mode)

@@ -50,6 +50,8 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
                     transfer_context=settings.transfer_context,
                     outbound_dial=settings.outbound_dial,
                     hold_music=settings.hold_music,
+                    outbound_caller_id_number=settings.outbound_caller_id_number,
+                    outbound_caller_id_name=settings.outbound_caller_id_name,
                 ),
                 BusNotifier(rt.bus),
                 on_event=lambda name: events.labels(name).inc(),

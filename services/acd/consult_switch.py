@@ -5,6 +5,8 @@
   joins them to a room);
 - dial_to_park:       ``bgapi originate {vars}<dial> &park()``;
 - dial_to_conference: ``bgapi originate {vars}<dial> &conference(<room>@default)``.
+
+The variables (careline_call_id, careline_leg, a readable caller ID) come from the domain (legs.py).
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ class EslConsultSwitch:
         values = {"origination_uuid": leg_uuid, "ignore_early_media": "true", **variables}
         return await self.switch._bgapi(f"originate {_vars(values)}{dial} &park()")
 
-    async def dial_to_conference(self, leg_uuid: str, dial: str, room: str) -> tuple[bool, str]:
-        values = {"origination_uuid": leg_uuid, "ignore_early_media": "true"}
+    async def dial_to_conference(
+        self, leg_uuid: str, dial: str, room: str, variables: dict[str, str]
+    ) -> tuple[bool, str]:
+        values = {"origination_uuid": leg_uuid, "ignore_early_media": "true", **variables}
         return await self.switch._bgapi(f"originate {_vars(values)}{dial} &conference({_safe(room)}@default)")
 
     async def bridge(self, call_uuid: str, leg_uuid: str) -> bool:

@@ -32,6 +32,9 @@ class AcdSettings(ServiceSettings):
     # What a caller hears while their agent holds the call (issue 8): set as ``hold_music`` on the agent's
     # leg, which is the leg held, since FreeSWITCH plays a held leg's hold_music to its partner.
     hold_music: str = "local_stream://moh"
+    # The caller ID the far end of an outbound call or callback sees ("": the agent's extension).
+    outbound_caller_id_number: str = ""
+    outbound_caller_id_name: str = "careline"
     stats_sample_s: float = 5.0  # agents' workload sampled (and statistics written) this often
     # Said to a caller whose call another service asked to end (billing: credit exhausted), before the
     # hang-up goodbye_s later; a file path, since uuid_broadcast takes no spaces (call_end.py).

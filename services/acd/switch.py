@@ -22,6 +22,8 @@ Everything here is a FreeSWITCH command, kept to those real FreeSWITCH 1.10+ has
 - eavesdrop: ``bgapi originate {vars}user/<supervisor> &eavesdrop(<agent leg>)`` with the
   ``eavesdrop_*`` variables choosing listen / whisper / barge, and ``eavesdrop_enable_dtmf`` so the
   supervisor switches on the phone (2 whisper to the agent, 1 to the caller, 3 three-way, 0 listen).
+
+Every leg originated here carries the call's id, its kind and a readable caller ID (legs.py, issue 8).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import logging
 from typing import Any
 
 from careline.acd.domain.ports import Offer, OriginateOutcome
+from careline.acd.legs import dial_vars, leg_vars
 from careline.core.esl.errors import EslError
 
 log = logging.getLogger("careline.acd.switch")
@@ -50,32 +53,29 @@ def _text(result: Any) -> str:
     return str(body or "").strip()
 
 
-def originate_command(
-    offer: Offer, dial: str, caller_id_name: str = "careline", hold_music: str = "local_stream://moh"
-) -> str:
+def originate_command(offer: Offer, dial: str, hold_music: str = "local_stream://moh") -> str:
+    """Ring an agent for a queued caller: the leg carries the call's id and shows the caller's number
+    (and the queue, "careline-care", as the name; VIP callers say so)."""
     call, agent = offer.call, offer.agent
+    name = f"careline {offer.queue.name}" + (" VIP" if call.vip else "")
     variables = {
         "origination_uuid": offer.leg_uuid,
-        "careline_call_id": call.call_uuid,
+        **leg_vars(call.call_uuid, "offer", call.caller_number, name),
         "careline_queue": offer.queue.name,
         "careline_agent": agent.id,
         "originate_timeout": str(offer.queue.no_answer_timeout_s),
-        "origination_caller_id_number": call.caller_number or "unknown",
-        "origination_caller_id_name": caller_id_name,
         "ignore_early_media": "true",
         "hold_music": hold_music,  # a hold pressed on the agent's phone plays this to the caller
     }
-    prefix = ",".join(f"{k}={_safe(v)}" for k, v in variables.items())
-    return f"originate {{{prefix}}}{dial.format(extension=agent.extension)} &park()"
+    return f"originate {_vars(variables)}{dial.format(extension=agent.extension)} &park()"
 
 
 def _safe(value: str) -> str:
-    # Channel-variable values in {…} cannot hold commas, braces or spaces unquoted.
+    # A bare token of a command (a uuid, an extension, a number): no blanks, commas, braces or quotes.
     return "".join(c for c in value if c not in ",{}' \t\r\n")
 
 
-def _vars(variables: dict[str, str]) -> str:
-    return "{" + ",".join(f"{k}={_safe(v)}" for k, v in variables.items()) + "}"
+_vars = dial_vars  # {k=v,…} with every value escaped (legs.py)
 
 
 # Eavesdrop modes (R-REC2) as the variables mod_dptools' eavesdrop reads; the target is the agent's leg
@@ -97,8 +97,13 @@ class EslSwitch:
         transfer_context: str = "default",
         outbound_dial: str = "sofia/gateway/pstn/{number}",
         hold_music: str = "local_stream://moh",
+        outbound_caller_id_number: str = "",
+        outbound_caller_id_name: str = "careline",
     ) -> None:
         self.esl = esl
+        # What the far end of an outbound call or callback sees ("": the agent's extension).
+        self.outbound_caller_id_number = outbound_caller_id_number
+        self.outbound_caller_id_name = outbound_caller_id_name
         self.hold_music = hold_music  # what a caller hears while their agent holds the call
         self.transfer_context = transfer_context
         self.outbound_dial = outbound_dial
@@ -185,26 +190,39 @@ class EslSwitch:
         reply = await self._api(f"uuid_transfer {uuid} {_safe(destination)} XML {self.transfer_context}")
         return reply.startswith("+OK")
 
-    async def dial_out(self, agent, agent_leg: str, number: str, number_leg: str) -> tuple[bool, str]:
+    async def dial_out(
+        self, agent, agent_leg: str, number: str, number_leg: str, *, kind: str = "outbound", **extra: str
+    ) -> tuple[bool, str]:
+        """The agent's phone first (showing the number it will call), then the number (showing the
+        hospital's caller ID); both legs carry the call's id, the number's leg (R-ACD5)."""
         agent_vars = {
             "origination_uuid": agent_leg,
+            **leg_vars(number_leg, kind, number, f"careline {kind}", **extra),
             "careline_agent": agent.id,
-            "origination_caller_id_number": number,
-            "origination_caller_id_name": "careline-outbound",
             "ignore_early_media": "true",
             "hold_music": self.hold_music,
         }
-        number_vars = {"origination_uuid": number_leg, "careline_agent": agent.id}
+        shown = self.outbound_caller_id_number or agent.extension
+        number_vars = {
+            "origination_uuid": number_leg,
+            **leg_vars(number_leg, kind, shown, self.outbound_caller_id_name, **extra),
+            "careline_agent": agent.id,
+        }
         far = _vars(number_vars) + self.outbound_dial.format(number=_safe(number))
         dial = self.agent_dial.format(extension=agent.extension)
         return await self._bgapi(f"originate {_vars(agent_vars)}{dial} &bridge({far})")
 
-    async def eavesdrop(self, extension: str, leg_uuid: str, target_uuid: str, mode: str) -> tuple[bool, str]:
+    async def eavesdrop(
+        self, extension: str, leg_uuid: str, target_uuid: str, mode: str, call_uuid: str = ""
+    ) -> tuple[bool, str]:
+        """The supervisor's phone rings as "Supervisor-<ext>"; the leg belongs to the call it listens to."""
         variables = {
             "origination_uuid": leg_uuid,
-            "origination_caller_id_name": f"careline-{mode}",
+            **leg_vars(call_uuid or target_uuid, "eavesdrop", extension, f"Supervisor {extension}"),
+            "careline_supervisor": extension,
+            "careline_eavesdrop_mode": mode,
             "eavesdrop_enable_dtmf": "true",
             **EAVESDROP_VARS[mode],
         }
         dial = self.agent_dial.format(extension=extension)
-        return await self._bgapi(f"originate {_vars(variables)}{dial} &eavesdrop({target_uuid})")
+        return await self._bgapi(f"originate {_vars(variables)}{dial} &eavesdrop({_safe(target_uuid)})")

@@ -15,10 +15,10 @@ after a transfer ``Caller-Destination-Number`` is the transfer's extension (``ca
 ``careline-acd-hold``), not the number the caller dialled. ``destination_number`` is the number
 dialled, taken from, in order:
 1. ``careline_dialed_number`` (the dialplan sets it once, at entry) or ``dialed_number``;
-2. the current destination while the leg is still on its first caller profile (``Caller-Profile-Index``
-   1 and no ``transfer_history``);
-3. the SIP request: ``sip_req_user`` (inbound: the Request-URI's user, the number dialled) or
+2. the SIP request: ``sip_req_user`` (inbound: the Request-URI's user, the number dialled) or
    ``sip_to_user`` (the To user; an outbound leg's dialled user) — neither changes on a transfer;
+3. the current destination while the leg is still on its first caller profile (``Caller-Profile-Index``
+   1 and no ``transfer_history``; the simulator keeps index 1 through transfers, hence after 2);
 4. ``Caller-RDNIS`` after exactly one transfer (the destination before it);
 5. the current destination.
 ``last_destination`` keeps the current one (where the leg ended up).
@@ -178,14 +178,14 @@ def _dialled(h: Mapping[str, str], direction: str) -> str:
     explicit = _text(h, "variable_careline_dialed_number", "variable_dialed_number")
     if explicit:
         return explicit
-    current = _current_destination(h)
-    history = _transfers(h)
-    if _int(h.get("Caller-Profile-Index")) == 1 and not history:
-        return current
     sip = _text(h, "variable_sip_req_user", "variable_sip_to_user") if direction == "inbound" else None
     sip = sip or _text(h, "variable_sip_to_user")
     if sip:
         return sip
+    current = _current_destination(h)
+    history = _transfers(h)
+    if _int(h.get("Caller-Profile-Index")) == 1 and not history:
+        return current
     rdnis = _text(h, "Caller-RDNIS")
     if rdnis and len(history) == 1:
         return rdnis

@@ -76,7 +76,14 @@ async def ring_back(acd: Distributor, offer: Offer) -> None:
     if acd.reserve is not None and not await acd._reserve(offer):  # replicas: the agent is another's
         return
     try:
-        answered, cause = await acd.switch.dial_out(agent, leg, call.callback_number, number_leg)
+        answered, cause = await acd.switch.dial_out(
+            agent,
+            leg,
+            call.callback_number,
+            number_leg,
+            kind="callback",
+            careline_callback_of=call.call_data.get("callback_of", ""),  # the caller's first call
+        )
     except Exception:
         log.exception("callback originate to agent %s failed", agent.id)
         answered, cause = False, "ORIGINATOR_ERROR"

@@ -25,6 +25,7 @@ from typing import Protocol
 from careline.acd.domain.agents import Agent, AgentState
 from careline.acd.domain.controls import CallControls
 from careline.acd.domain.routing import Bridged
+from careline.acd.legs import leg_vars
 from careline.core.web import Conflict, DomainError
 
 log = logging.getLogger("careline.acd.consult")
@@ -35,7 +36,9 @@ class ConsultSwitch(Protocol):
 
     async def dial_to_park(self, leg_uuid: str, dial: str, variables: dict[str, str]) -> tuple[bool, str]: ...
 
-    async def dial_to_conference(self, leg_uuid: str, dial: str, room: str) -> tuple[bool, str]: ...
+    async def dial_to_conference(
+        self, leg_uuid: str, dial: str, room: str, variables: dict[str, str]
+    ) -> tuple[bool, str]: ...
 
     async def bridge(self, call_uuid: str, leg_uuid: str) -> bool: ...
 
@@ -98,7 +101,7 @@ class Consultations:
             raise Conflict("the switch refused to put the caller on hold")
         await self.switch.hold(bridge.call_uuid, self.music)
         agent.hold(self.acd.clock())
-        variables = {"careline_call_id": bridge.call_uuid, "careline_agent": target.id if target else ""}
+        variables = self._leg_vars(agent, bridge, "consult", target)
         answered, cause = await self.switch.dial_to_park(leg, dial, variables)
         if not answered or not await self.switch.bridge(bridge.leg_uuid, leg):
             self._forget(consultation, answered=False)
@@ -107,6 +110,12 @@ class Consultations:
         if target is not None and target.state is AgentState.RINGING and target.leg_uuid == leg:
             target.answered(self.acd.clock())
         return agent
+
+    @staticmethod
+    def _leg_vars(agent: Agent, bridge: Bridged, kind: str, target: Agent | None) -> dict[str, str]:
+        """The consulted / third party's leg: the caller's call, shown as the agent calling (issue 8)."""
+        extra = {"careline_agent": target.id} if target is not None else {}
+        return leg_vars(bridge.call_uuid, kind, agent.extension, f"{kind} {agent.name}", **extra)
 
     def _open(self, agent_id: str) -> tuple[Agent, Bridged, Consultation]:
         agent, bridge = self.controls.call_of(agent_id)
@@ -175,7 +184,8 @@ class Consultations:
         leg = str(uuidlib.uuid4())
         if target is not None:
             target.offer(bridge.call_uuid, leg)
-        answered, cause = await self.switch.dial_to_conference(leg, dial, room)
+        variables = self._leg_vars(agent, bridge, "conference", target)
+        answered, cause = await self.switch.dial_to_conference(leg, dial, room, variables)
         if target is not None and target.state is AgentState.RINGING and target.leg_uuid == leg:
             if answered:  # the third agent is in the call until they hang up
                 target.answered(self.acd.clock())

@@ -62,3 +62,56 @@ def test_agent_legs_are_originated_with_hold_music():
     command = originate_command(_offer(), "user/{extension}", hold_music="local_stream://moh")
     assert "hold_music=local_stream://moh" in command
     assert command.endswith("}user/2001 &park()")
+
+
+# --- every leg carries the call's id and a readable caller ID (issue 8 part 5) ---------------------------
+def _vars_of(command: str) -> dict[str, str]:
+    inside = command.split("{", 1)[1].split("}", 1)[0]
+    return dict(pair.split("=", 1) for pair in inside.split(","))
+
+
+def test_an_offer_carries_the_call_and_the_callers_number():
+    variables = _vars_of(originate_command(_offer(), "user/{extension}"))
+    assert variables["careline_call_id"] == "caller-uuid" and variables["careline_leg"] == "offer"
+    assert variables["origination_caller_id_number"] == "13900000001"
+    assert variables["origination_caller_id_name"] == "careline-care"
+
+
+async def test_the_eavesdrop_leg_is_the_calls_and_named_after_the_supervisor():
+    esl = RecordingEsl()
+    await EslSwitch(esl).eavesdrop("4001", "sup-leg", "agent-leg", "whisper", "caller-uuid")
+    (command,) = esl.sent
+    variables = _vars_of(command)
+    assert variables["careline_call_id"] == "caller-uuid" and variables["careline_leg"] == "eavesdrop"
+    assert variables["origination_caller_id_number"] == "4001"
+    assert variables["origination_caller_id_name"] == "Supervisor-4001"
+    assert "careline_agent" not in variables  # the leg is not the agent's call
+    assert command.endswith("}user/4001 &eavesdrop(agent-leg)")
+
+
+async def test_both_legs_of_a_callback_carry_the_number_legs_id():
+    esl = RecordingEsl()
+    switch = EslSwitch(esl, outbound_dial="sofia/gateway/pstn/{number}", outbound_caller_id_number="95169")
+    agent = Agent("a1", "Ann", "2001")
+    await switch.dial_out(
+        agent, "agent-leg", "13900000001", "number-leg", kind="callback", careline_callback_of="c0"
+    )
+    (command,) = esl.sent
+    agent_vars = _vars_of(command)
+    number_vars = _vars_of(command.split("&bridge(", 1)[1])
+    for variables in (agent_vars, number_vars):
+        assert variables["careline_call_id"] == "number-leg" and variables["careline_leg"] == "callback"
+        assert variables["careline_callback_of"] == "c0" and variables["careline_agent"] == "a1"
+    assert agent_vars["origination_caller_id_number"] == "13900000001"
+    assert number_vars["origination_caller_id_number"] == "95169"
+
+
+def test_values_are_escaped():
+    from careline.acd.legs import dial_vars, value
+
+    assert value("Dr. Li Wei") == "Dr.-Li-Wei"
+    assert value("王 医生") == "王-医生"
+    assert value("${system(rm -rf /)}") == "systemrm--rf-/"  # nothing left to expand
+    assert value("a,b}c{d'e[f]") == "abcdef"  # nothing ends the variable list
+    assert value("x\r\nevent: injected") == "x-event:-injected"
+    assert dial_vars({"a": "1", "b": "", "c": "  "}) == "{a=1}"
