@@ -1,7 +1,7 @@
 """Storing and finding call detail records (R-CDR1).
 
-Free of FastAPI, NATS and ESL. Storing is idempotent on the leg uuid: FreeSWITCH may repeat a
-CHANNEL_HANGUP_COMPLETE (a reconnect, two event links), and a repeat is success, never a second row.
+Free of FastAPI, NATS and ESL. Storing lives in :mod:`careline.cdr.writer` (batched, idempotent on the leg
+uuid: a repeated CHANNEL_HANGUP_COMPLETE is success, never a second row; issue 15).
 Listing is newest first with a keyset cursor over ``(start_us, uuid)``, so paging stays correct while
 new rows arrive; ``offset`` is offered too, for UIs that jump to a page.
 """
@@ -14,11 +14,9 @@ import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from careline.cdr.mapping import CdrRecord
 from careline.cdr.models import CdrRow
 from careline.core.web import DomainError, NotFound
 
@@ -88,33 +86,6 @@ def from_us(value: int | None) -> dt.datetime | None:
     if value is None:
         return None
     return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=value)
-
-
-# --- storing ----------------------------------------------------------------------------------------
-
-
-async def record_leg(cdr: CdrRecord, *, session: AsyncSession) -> tuple[CdrRow, bool]:
-    """Store the leg's CDR; returns ``(row, created)``. A repeat returns the stored row, created=False."""
-    existing = await session.get(CdrRow, cdr.uuid)
-    if existing is not None:
-        return existing, False
-    row = CdrRow(**cdr.as_dict(), published=False)
-    session.add(row)
-    try:
-        await session.commit()
-    except IntegrityError:  # the same event handled concurrently (two links, two replicas)
-        await session.rollback()
-        stored = await session.get(CdrRow, cdr.uuid)
-        if stored is None:
-            raise
-        return stored, False
-    await session.refresh(row)  # whatever the session's expire_on_commit, the row stays readable
-    return row, True
-
-
-async def mark_published(uuid: str, *, session: AsyncSession) -> None:
-    await session.execute(update(CdrRow).where(CdrRow.uuid == uuid).values(published=True))
-    await session.commit()
 
 
 # --- finding ----------------------------------------------------------------------------------------

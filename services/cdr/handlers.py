@@ -1,12 +1,13 @@
-"""FreeSWITCH events and bus subjects of the CDR service, mapped to domain calls (design §1).
+"""FreeSWITCH events and bus subjects of the CDR service, mapped to their work (design §1, issue 15).
 
-| source | event / subject                     | handler                              |
-|--------|-------------------------------------|--------------------------------------|
-| ESL    | CHANNEL_HANGUP_COMPLETE             | CdrRecorder.on_hangup_complete       |
-| bus    | publishes CDR_CREATED (stream CDRS) | Cdr, Nats-Msg-Id = leg uuid          |
+| source | event / subject                        | handler                                          |
+|--------|----------------------------------------|--------------------------------------------------|
+| ESL    | CHANNEL_HANGUP_COMPLETE                | Intake.take_event -> stream CDR_INTAKE           |
+| bus    | CDR_INTAKE (durable ``cdr-writer``)    | CdrWriter.write, batches, ack after commit       |
+| bus    | publishes CDR_CREATED (stream CDRS)    | Cdr, Nats-Msg-Id = leg uuid                      |
 
-Idempotent end to end: the leg uuid is the row's key and the message id, so a repeated hangup event
-neither adds a row nor a second fact.
+Idempotent end to end: the leg uuid is the intake message's id, the row's key and the fact's id, so a
+repeated hangup event neither adds a row nor a second fact.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from __future__ import annotations
 import logging
 
 from careline import subjects
-from careline.cdr.models import CdrRow
-from careline.cdr.recorder import CdrRecorder
+from careline.cdr.intake import Intake
+from careline.cdr.mapping import CdrRecord
 from careline.core.bus import Bus, new_meta
-from careline.core.esl import EslClient, EslEvent
+from careline.core.esl import EslClient
 from careline.v1.cdr_pb2 import Cdr
 from careline.v1.common_pb2 import Direction
 
@@ -27,8 +28,9 @@ _DIRECTIONS = {"inbound": Direction.DIRECTION_INBOUND, "outbound": Direction.DIR
 CDR_STREAMS = tuple(spec for spec in subjects.STREAMS if spec.name == subjects.CDRS)
 
 
-def cdr_message(row: CdrRow) -> Cdr:
-    """The careline.v1 Cdr fact of a stored row. The call id travels as ``meta.call_uuid`` (the A leg)."""
+def cdr_message(row: CdrRecord) -> Cdr:
+    """The careline.v1 Cdr fact of a stored leg (a CdrRecord or a CdrRow). The call id travels as
+    ``meta.call_uuid`` (the A leg)."""
     meta = new_meta(row.call_id, producer="cdr")
     meta.occurred_at.FromMicroseconds(row.end_us)
     return Cdr(
@@ -55,29 +57,19 @@ class BusCdrPublisher:
     def __init__(self, bus: Bus) -> None:
         self._bus = bus
 
-    async def __call__(self, row: CdrRow) -> None:
+    async def __call__(self, row: CdrRecord) -> None:
         await self._bus.publish(subjects.CDR_CREATED, cdr_message(row), msg_id=row.uuid)
 
 
-async def start(esl: EslClient | None, bus: Bus, recorder: CdrRecorder) -> None:
-    if esl is not None:
-        subscribe(esl, recorder)
-    else:
-        log.warning("no ESL link (esl_enabled is false): no CDRs will be written")
-    await bus.ensure_streams(CDR_STREAMS)
-
-
-def subscribe(esl: EslClient, recorder: CdrRecorder) -> None:
+def subscribe(esl: EslClient, intake: Intake) -> None:
     """Must run before the lifespan first awaits: EslClient.subscribe() called while the links are
     being opened is neither in that connect's setup nor sent (it waits for the next reconnect)."""
 
-    def on_hangup_complete(event: EslEvent):
-        return recorder.on_hangup_complete(event.headers)
-
     async def on_reconnect(client: EslClient) -> None:
         # Nothing to resync: FreeSWITCH sends HANGUP_COMPLETE once per leg, and legs that ended while
-        # the link was down are lost to this link (mod_json_cdr is the backstop). Say it happened.
+        # the link was down are lost to this link (mod_json_cdr is the backstop, docs/adr/0002). Say it.
         log.warning("ESL link to %s re-established (generation %d)", client.node, client.generation)
 
-    esl.subscribe(["CHANNEL_HANGUP_COMPLETE"], on_hangup_complete)
+    # a plain (synchronous) handler: the intake only queues, so no task is spawned per event
+    esl.subscribe(["CHANNEL_HANGUP_COMPLETE"], intake.take_event)
     esl.on_reconnect(on_reconnect)

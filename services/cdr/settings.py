@@ -11,5 +11,12 @@ class CdrSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CARELINE_CDR_", extra="ignore")
 
     service: str = "cdr"
-    # Its own default HTTP port, so the five services started side by side do not collide (docs/ops/ports.md).
-    http_port: int = 8103
+    # issue 15: legs written per transaction at most (fewer when fewer wait: batches grow with the load)
+    write_batch: int = 256
+    # after a short batch, wait this long before fetching the next: a record is stored up to this much
+    # later, and a transaction carries ~rate x linger legs instead of one (issue 15: CPU per call)
+    write_linger_s: float = 0.2
+    # back-pressure (issue 15): how often the backlog is looked at, and when the alarm is raised
+    backlog_check_s: float = 2.0
+    backlog_alarm_lag_s: float = 30.0
+    backlog_alarm_pending: int = 5000

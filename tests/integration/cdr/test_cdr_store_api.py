@@ -1,10 +1,11 @@
 """CDR storage, search, export and publication (R-CDR1), driven through the real app: SQLite file
-(and PostgreSQL when CARELINE_TEST_PG_URL is set), real nats-server. Legs are fed to the app's own
-recorder from the real captured CHANNEL_HANGUP_COMPLETE; tests/integration/cdr/test_cdr_switch.py
-does the same through the FreeSWITCH simulator."""
+(and PostgreSQL when CARELINE_TEST_PG_URL is set), real nats-server. Legs built from the real captured
+CHANNEL_HANGUP_COMPLETE are put on the app's own intake (stream CDR_INTAKE, issue 15) and stored by its
+batch writer; tests/integration/cdr/test_cdr_switch.py does the same through the FreeSWITCH simulator."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid as uuidlib
@@ -14,6 +15,7 @@ import pytest
 
 from careline import subjects
 from careline.cdr.app import create_app
+from careline.cdr.models import CdrRow
 from careline.cdr.settings import CdrSettings
 from careline.v1.cdr_pb2 import Cdr
 from careline.v1.common_pb2 import Direction
@@ -54,13 +56,30 @@ async def http(cdr_app):
         yield client
 
 
+async def store(app, *legs: dict[str, str], within: float = 20.0) -> None:
+    """Put legs on the intake (each stored by JetStream before put returns), then wait until the writer
+    has them in the table. A generous bound, not a speed assertion."""
+    for headers in legs:
+        await app.state.cdr_intake.put(headers)
+    sessions = app.state.runtime.sessions
+    wanted = {h["Unique-ID"] for h in legs}
+    loop = asyncio.get_running_loop()
+    end = loop.time() + within
+    while loop.time() < end:
+        async with sessions() as session:
+            found = {u for u in wanted if await session.get(CdrRow, u) is not None}
+        if found == wanted:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{len(wanted - found)} legs not stored")
+
+
 async def stream_count(bus) -> int:
     info = await bus.nc.jetstream().stream_info(subjects.CDRS)
     return info.state.messages
 
 
 async def test_leg_is_stored_once_and_published_once(cdr_app, http, bus):
-    recorder = cdr_app.state.cdr_recorder
     agent_leg = leg(
         0,
         **{
@@ -72,8 +91,11 @@ async def test_leg_is_stored_once_and_published_once(cdr_app, http, bus):
         },
     )
     before = await stream_count(bus)
-    await recorder.on_hangup_complete(agent_leg)
-    await recorder.on_hangup_complete(agent_leg)  # FreeSWITCH repeated itself: success, no new row
+    await store(cdr_app, agent_leg)
+    # FreeSWITCH repeated itself: JetStream drops the repeat by Nats-Msg-Id; past its window the
+    # writer's upsert skips it. Either way success, and no new row or fact.
+    assert await cdr_app.state.cdr_intake.put(agent_leg) is False
+    await cdr_app.state.cdr_writer.write([agent_leg])
 
     page = (await http.get("/v1/cdrs", params={"call_id": "caller-leg"})).json()
     assert page["total"] == 1
@@ -91,12 +113,12 @@ async def test_leg_is_stored_once_and_published_once(cdr_app, http, bus):
     assert fact.direction == Direction.DIRECTION_OUTBOUND
     assert (fact.queue, fact.agent_id, fact.billsec) == ("general", "1001", 6)
     assert fact.start_epoch == int(agent_leg["variable_start_uepoch"]) // 1_000_000
-    assert (recorder.stored, recorder.duplicates) == (1, 1)
+    assert (cdr_app.state.cdr_writer.stored, cdr_app.state.cdr_writer.duplicates) == (1, 1)
 
 
 async def test_get_one_leg_and_404(cdr_app, http):
     headers = leg(0)
-    await cdr_app.state.cdr_recorder.on_hangup_complete(headers)
+    await store(cdr_app, headers)
     got = await http.get(f"/v1/cdrs/{headers['Unique-ID']}")
     assert got.status_code == 200
     assert got.json()["start_time"].startswith("2026-11-25T20:55:26.799091")
@@ -105,14 +127,13 @@ async def test_get_one_leg_and_404(cdr_app, http):
 
 
 async def test_filters_and_paging(cdr_app, http):
-    recorder = cdr_app.state.cdr_recorder
     legs = []
     for n in range(7):
         changes = {"Caller-Caller-ID-Number": "13912345678" if n % 2 else "13800000000"}
         if n >= 4:
             changes |= {"variable_careline_queue": "vip", "variable_careline_agent": f"10{n % 2}"}
         legs.append(leg(n, **changes))
-        await recorder.on_hangup_complete(legs[-1])
+    await store(cdr_app, *legs)
     newest_first = [h["Unique-ID"] for h in reversed(legs)]
 
     async def uuids(**params):
@@ -161,10 +182,8 @@ async def test_bad_filters_are_refused_with_a_reason(http, params, reason):
 
 
 async def test_csv_export_streams_every_matching_leg(cdr_app, http):
-    recorder = cdr_app.state.cdr_recorder
     legs = [leg(n, **({"variable_careline_queue": "general"} if n < 3 else {})) for n in range(5)]
-    for headers in legs:
-        await recorder.on_hangup_complete(headers)
+    await store(cdr_app, *legs)
 
     response = await http.get("/v1/cdrs.csv", params={"queue": "general"})
     assert response.status_code == 200
@@ -183,7 +202,6 @@ async def test_csv_export_pages_through_more_than_one_batch(cdr_app, http, monke
 
     monkeypatch.setattr(domain, "EXPORT_BATCH", 2)
     monkeypatch.setattr(domain.iter_cdrs, "__kwdefaults__", {"batch": 2})
-    for n in range(5):
-        await cdr_app.state.cdr_recorder.on_hangup_complete(leg(n))
+    await store(cdr_app, *(leg(n) for n in range(5)))
     rows = list(csv.DictReader(io.StringIO((await http.get("/v1/cdrs.csv")).text)))
     assert len(rows) == 5 and len({r["uuid"] for r in rows}) == 5
