@@ -18,6 +18,7 @@ async def execute(ch: Channel, app: str, arg: str, app_uuid: str | None = None, 
     ch.broken = False
     ch.vars["current_application_data"] = arg
     ch.vars["current_application"] = app
+    ch.vars.pop("current_application_response", None)
     data = [("Application-Data", arg)] if arg else []
     if app == "uuid_bridge":
         # uuid_bridge runs from CS_SOFT_EXECUTE: the state walk precedes its CHANNEL_EXECUTE (trace e).
@@ -29,6 +30,8 @@ async def execute(ch: Channel, app: str, arg: str, app_uuid: str | None = None, 
     if fn is not None:
         r = await fn(ch, arg)
         resp = r if r else "_none_"
+    if resp != "_none_":  # mod_dptools sets it; switch_core_session_exec reports it
+        ch.vars["current_application_response"] = resp
     ch.vars["last_app"], ch.vars["last_arg"] = app, arg
     if app in _NO_COMPLETE:
         return resp

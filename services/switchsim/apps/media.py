@@ -3,9 +3,11 @@ with the events each one fires and how long a prompt lasts in simulated time (de
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from ..model.channel import Channel
+from . import sounds
 from .args import split_args, to_int
 
 
@@ -36,44 +38,102 @@ def playback_seconds(ch: Channel, path: str) -> float | None:
     return durations.get(path, ch.core.config.default_file_seconds)
 
 
-async def play_file(ch: Channel, path: str, dtmf_stops: bool = False) -> str:
-    """PLAYBACK_START / wait / PLAYBACK_STOP; returns 'done', 'break', 'dtmf' or 'hangup'."""
+async def play_file(ch: Channel, path: str, dtmf_stops: bool = False, stop=None) -> str:
+    """PLAYBACK_START / wait / PLAYBACK_STOP; returns 'done', 'break', 'dtmf' or 'hangup', or a failure
+    of sounds.check (nothing fired, at once). `stop`: an asyncio.Event that ends a broadcast's playback
+    without touching the channel's own application (see broadcast.py)."""
+    failure = sounds.check(ch, path)
+    if failure is not None:
+        return failure
     ftype = path.split("://", 1)[0] if "://" in path else "file"
     ch.fire("PLAYBACK_START", post=[("Playback-File-Type", ftype), ("Playback-File-Path", path)])
     if not dtmf_stops:
         ch.announce_dtmf()
-    result = await ch.wait(playback_seconds(ch, path), dtmf=dtmf_stops)
+    ch.hearing = path
+    ch.heard.append(path)
+    started = ch.core.now()
+    try:
+        if stop is None:
+            result = await ch.wait(playback_seconds(ch, path), dtmf=dtmf_stops)
+        else:
+            result = await _wait_or_stop(ch, playback_seconds(ch, path), stop)
+    finally:
+        if ch.hearing == path:
+            ch.hearing = None
     if not dtmf_stops:
         ch.announce_dtmf()  # digits that came in while it played (announced late: no mid-file wake-up)
     status = "done" if result == "timeout" else "break"
-    ms = 0
-    ch.vars["playback_ms"] = str(ms)
+    ms = int((ch.core.now() - started) * 1000)
+    ch.vars.update({"playback_last_offset_pos": str(ms * 8), "playback_seconds": str(ms // 1000),
+                    "playback_ms": str(ms), "playback_samples": str(ms * 8)})  # fmt: skip
     post = [("Playback-File-Type", ftype), ("Playback-File-Path", path), ("Playback-Status", status)]
     ch.fire("PLAYBACK_STOP", post=post)
     return "done" if result == "timeout" else result
+
+
+async def _wait_or_stop(ch: Channel, seconds: float | None, stop) -> str:
+    waits = [asyncio.ensure_future(ch.hungup.wait()), asyncio.ensure_future(stop.wait())]
+    timeout = None if seconds is None else max(0.0, seconds) * ch.core.time_scale
+    done, pending = await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    for p in pending:
+        p.cancel()
+    if not ch.alive:
+        return "hangup"
+    return "break" if done else "timeout"
 
 
 async def app_playback(ch: Channel, arg: str):
     if not ch.alive:
         return "FILE NOT PLAYED"
     r = await play_file(ch, arg)
-    return "FILE PLAYED" if r == "done" else "PLAYBACK ERROR" if r == "hangup" else "FILE PLAYED"
+    if r in sounds.RESPONSE:
+        return sounds.RESPONSE[r]
+    return "PLAYBACK ERROR" if r == "hangup" else "FILE PLAYED"
+
+
+async def app_speak(ch: Channel, arg: str):
+    """``speak [engine|voice|]text`` (mod_dptools): the engine defaults to the `tts_engine` variable; with
+    none loaded it fails at once ("Invalid TTS module"). Real speech fires no PLAYBACK_* events; what
+    was spoken is kept in `heard` as `say:<text>`."""
+    parts = arg.split("|", 2)
+    engine = parts[0] if len(parts) == 3 else sounds.variable(ch, "tts_engine")
+    text = parts[-1]
+    if not text or sounds.check_tts(ch, engine) is not None:
+        return None
+    ch.hearing = f"say:{text}"
+    ch.heard.append(ch.hearing)
+    await ch.wait(playback_seconds(ch, ch.hearing), dtmf=False)
+    ch.hearing = None
+    return None
 
 
 async def app_play_and_get_digits(ch: Channel, arg: str):
-    """min max tries timeout terminators prompt invalid var regex digit_timeout [transfer_on_fail]."""
+    """min max tries timeout terminators prompt invalid var regex digit_timeout [transfer_on_fail].
+
+    A prompt that fails (TTS module not loaded, file not found) ends that try at once, before any digit
+    is collected (switch_ivr_read: `goto end`, read_result left unset); the tries run out in no time and
+    the variable stays empty (issue 8: the IVR heard nothing and walked menu -> invalid -> agent)."""
     a = split_args(arg)
     a += [""] * (11 - len(a))
     mn, mx, tries, timeout = to_int(a[0], 1), to_int(a[1], 1), to_int(a[2], 1), to_int(a[3], 5000)
     terms, prompt, invalid, var, regex = a[4], a[5], a[6], a[7], a[8]
     digit_timeout = to_int(a[9], timeout)
     on_fail = a[10]
+    prompt_failed = False
     for attempt in range(max(1, tries)):
         digits, ended = "", False
+        ch.vars.pop("read_result", None)
+        if var:
+            ch.vars.pop(var, None)
         if prompt:
             r = await play_file(ch, prompt, dtmf_stops=True)
             if r == "hangup":
                 return None
+            prompt_failed = r in (sounds.TTS_ERROR, sounds.NOT_FOUND)
+            if prompt_failed:
+                if attempt < tries - 1 and invalid and invalid != "none":
+                    await play_file(ch, invalid)
+                continue
         wait_for = timeout
         while ch.alive and len(digits) < mx:
             while not ch.dtmf.empty() and len(digits) < mx:
@@ -99,7 +159,8 @@ async def app_play_and_get_digits(ch: Channel, arg: str):
             return None
         if attempt < tries - 1 and invalid and invalid != "none":
             await play_file(ch, invalid)
-    ch.vars["read_result"] = "failure"
+    if not prompt_failed:
+        ch.vars["read_result"] = "failure"
     if var:
         ch.vars.pop(var, None)
     if on_fail:
@@ -134,5 +195,5 @@ async def app_endless_playback(ch: Channel, arg: str):
 
 APPS = {
     "playback": app_playback, "play_and_get_digits": app_play_and_get_digits, "read": app_read,
-    "record": app_record, "endless_playback": app_endless_playback,
+    "record": app_record, "endless_playback": app_endless_playback, "speak": app_speak,
 }  # fmt: skip

@@ -13,7 +13,10 @@ STATE_NUMBERS = {
     "CS_EXCHANGE_MEDIA": 5, "CS_PARK": 6, "CS_CONSUME_MEDIA": 7, "CS_HIBERNATE": 8, "CS_RESET": 9,
     "CS_HANGUP": 10, "CS_REPORTING": 11, "CS_DESTROY": 12, "CS_NONE": 13,
 }  # fmt: skip
-CALLSTATE_NUMBERS = {"DOWN": 0, "DIALING": 1, "RINGING": 2, "EARLY": 3, "ACTIVE": 4, "HELD": 5, "HANGUP": 7}
+CALLSTATE_NUMBERS = {
+    "DOWN": 0, "DIALING": 1, "RINGING": 2, "EARLY": 3, "ACTIVE": 4, "HELD": 5, "RING_WAIT": 6, "HANGUP": 7,
+    "UNHELD": 8,
+}  # fmt: skip
 Q850 = {
     "NORMAL_CLEARING": 16, "USER_BUSY": 17, "NO_USER_RESPONSE": 18, "NO_ANSWER": 19, "CALL_REJECTED": 21,
     "NO_ROUTE_DESTINATION": 3, "ORIGINATOR_CANCEL": 487, "USER_NOT_REGISTERED": 606,
@@ -75,6 +78,13 @@ class Channel:
         self.uuid_bridge_ready = asyncio.Event()  # this leg announced uuid_bridge (see apps.app_uuid_bridge)
         self.phone = None
         self.talk_time = None
+        # Media this leg's far end hears now (a playback, a broadcast, hold music), None for silence, and
+        # everything it heard, in order: how tests observe hold music and prompts (issue 8).
+        self.hearing: str | None = None
+        self.heard: list[str] = []
+        self.broadcasts: list = []  # running uuid_broadcast / hold-music playbacks (apps.broadcast)
+        self.t_last_hold = 0.0
+        self.hold_accum = 0.0
 
     # ---------- headers ----------
     def _times(self, prefix: str) -> list[tuple[str, str]]:
@@ -89,8 +99,8 @@ class Channel:
             (f"{prefix}-Channel-Transfer-Time", "0"),
             (f"{prefix}-Channel-Resurrect-Time", "0"),
             (f"{prefix}-Channel-Bridged-Time", us(self.t_bridged)),
-            (f"{prefix}-Channel-Last-Hold", "0"),
-            (f"{prefix}-Channel-Hold-Accum", "0"),
+            (f"{prefix}-Channel-Last-Hold", us(self.t_last_hold)),
+            (f"{prefix}-Channel-Hold-Accum", str(int(self.hold_accum * 1_000_000))),
             (f"{prefix}-Screen-Bit", "true"),
             (f"{prefix}-Privacy-Hide-Name", "false"),
             (f"{prefix}-Privacy-Hide-Number", "false"),
@@ -313,6 +323,15 @@ class Channel:
                 target.dtmf_unannounced.append((d, source))
                 target.dtmf.put_nowait(d)
                 target.dtmf_arrived.set()
+
+    def recv_dtmf(self, digits: str, source: str = "APP") -> None:
+        """Digits as if this leg's far end sent them (uuid_recv_dtmf: switch_channel_queue_dtmf_string,
+        source APP): queued on this leg itself, never its loopback partner."""
+        for d in digits:
+            if d in "0123456789*#ABCDabcd":
+                self.dtmf_unannounced.append((d, source))
+                self.dtmf.put_nowait(d)
+                self.dtmf_arrived.set()
 
     def take_dtmf(self) -> str:
         """Dequeue one digit (the queue must not be empty), firing its DTMF event if not done yet."""

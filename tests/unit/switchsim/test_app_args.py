@@ -26,7 +26,11 @@ def test_unquoted_arguments_split_on_every_blank():
 
 
 async def test_play_and_get_digits_plays_the_quoted_prompt_and_stores_the_digit():
-    sw, rec = offline_switch([("5000", [("answer", ""), ("play_and_get_digits", PAGD), ("hangup", "")])])
+    # `say:` speaks with the channel's tts_engine (without one FreeSWITCH plays nothing: test_prompts.py)
+    plan = [
+        ("5000", [("answer", ""), ("set", "tts_engine=flite"), ("play_and_get_digits", PAGD), ("hangup", "")])
+    ]
+    sw, rec = offline_switch(plan)
     try:
         script = CallerScript([CallerScript.wait_for("PLAYBACK_START"), CallerScript.press("7")])
         uuid = await sw.place_call("1001", "5000", script)
@@ -41,7 +45,8 @@ async def test_play_and_get_digits_plays_the_quoted_prompt_and_stores_the_digit(
 
 
 async def test_read_with_a_quoted_prompt():
-    sw, rec = offline_switch([("5001", [("answer", ""), ("read", "1 2 'say:Enter your code' code 3000 #")])])
+    read = "1 2 'say:Enter your code' code 3000 #"
+    sw, rec = offline_switch([("5001", [("answer", ""), ("set", "tts_engine=flite"), ("read", read)])])
     try:
         script = CallerScript([CallerScript.wait_for("PLAYBACK_START"), CallerScript.press("42")])
         uuid = await sw.place_call("1001", "5001", script)
