@@ -7,7 +7,8 @@ PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
 .PHONY: setup demo test test-pg bench lint fmt proto fs-conf-check clean
 
-$(STAMP): pyproject.toml setup.py
+$(STAMP): pyproject.toml setup.py scripts/install-system-deps.sh
+	scripts/install-system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
