@@ -127,7 +127,7 @@ def test_every_module_is_one_a_stock_build_has_or_the_voice_needs(document):
 def test_every_module_configuration_is_present(document):
     for name in [
         "event_socket.conf", "acl.conf", "sofia.conf", "verto.conf", "conference.conf",
-        "local_stream.conf", "switch.conf", "logfile.conf", "console.conf", "db.conf",
+        "local_stream.conf", "switch.conf", "logfile.conf", "console.conf", "db.conf", "msrp.conf",
     ]:  # fmt: skip
         _configuration(document, name)
 
@@ -367,6 +367,9 @@ def test_every_listener_binds_loopback_unless_told(tmp_path):
     assert (switch["rtp-start-port"], switch["rtp-end-port"]) == ("16384", "16584")
     every_value = [v for p in document.iter("param") for v in [_resolve(p.get("value", ""), values)]]
     assert not [v for v in every_value if "0.0.0.0" in v]
+    # The core's MSRP opens no port without listen-port / listen-ssl-port, and loopback if given one.
+    msrp = dict(_param_list(_configuration(document, "msrp.conf"), values))
+    assert msrp == {"listen-ip": "127.0.0.1"}
 
 
 def test_the_preflight_sets_every_address_and_port(tmp_path):
