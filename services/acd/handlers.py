@@ -4,6 +4,8 @@ idempotent: a repeated enqueue is the same caller, a repeated hangup is ignored.
 - NATS request ``careline.acd.enqueue`` → :meth:`AcdHandlers.enqueue`: ownership CAS ivr→acd, then
   ``Distributor.enqueue``;
 - ESL CHANNEL_HANGUP / CHANNEL_HANGUP_COMPLETE → :meth:`AcdHandlers.on_channel_event` → ``on_hangup``;
+- ESL CHANNEL_CREATE / CHANNEL_ANSWER / hangups of legs the ACD did not make → ``OutsideCalls``: an
+  agent whose phone they ring is busy until they end (issue 8, domain/outside.py);
 - ESL reconnect → :meth:`AcdHandlers.resync` → ``Distributor.resync``;
 - NATS push ``careline.acd.call.end`` (billing: credit exhausted) → :class:`.call_end.CallEnder`;
 - out: ``careline.agent.<id>.screenpop`` ← :meth:`BusNotifier.agent_offered`, before the originate (R-ACD2).
@@ -15,6 +17,7 @@ import logging
 
 from careline import subjects
 from careline.acd.call_end import CallEnder
+from careline.acd.domain.outside import OutsideCalls
 from careline.acd.domain.queue import WaitingCall, parse_skills
 from careline.acd.domain.routing import Distributor, EnqueueResult, Offer
 from careline.core.bus import Bus, Conflict, new_meta
@@ -26,6 +29,7 @@ log = logging.getLogger("careline.acd.handlers")
 
 OWNER_IVR, OWNER_ACD = b"ivr", b"acd"
 HANGUP_EVENTS = ("CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE")
+RING_EVENTS = ("CHANNEL_CREATE", "CHANNEL_ANSWER")
 
 
 class CallOwnership:
@@ -65,12 +69,13 @@ class AcdHandlers:
         self.ownership = ownership
         self.esl = esl
         self.call_ender: CallEnder | None = None  # ACD_CALL_END_REQUEST (call_end.py), set by the app
+        self.outside = OutsideCalls(distributor)  # agents rung outside the ACD
 
     def subscribe_esl(self) -> None:
         """Synchronous, and called before the lifespan's first await: the ESL adapter only replays
         subscriptions made before its links finish opening (or after they are up)."""
         if self.esl is not None:
-            self.esl.subscribe(list(HANGUP_EVENTS), self.on_channel_event)
+            self.esl.subscribe([*HANGUP_EVENTS, *RING_EVENTS], self.on_channel_event)
             self.esl.on_reconnect(self.resync)
 
     async def serve_bus(self) -> None:
@@ -106,13 +111,15 @@ class AcdHandlers:
         return result
 
     async def on_channel_event(self, event) -> None:
-        uuid = event.get("Unique-ID")
-        if uuid:
+        uuid, name = event.get("Unique-ID"), event.get("Event-Name") or getattr(event, "name", "")
+        if uuid and name in HANGUP_EVENTS:
             self.distributor.on_hangup(uuid, event.get("Hangup-Cause") or "")
+        self.outside.on_event(name, event)
 
     async def resync(self, *_args) -> None:
         try:
             gone = await self.distributor.resync()
+            gone += await self.outside.resync(self.distributor.switch.exists)
             log.info("resync after ESL reconnect: %d calls gone", len(gone))
         except Exception:  # an unknown state is kept; the next hangup event or resync settles it
             log.exception("resync after ESL reconnect failed")

@@ -51,6 +51,8 @@ class Agent:
     wrap_until: float | None = None
     missed_in_row: int = 0
     on_hold: bool = False
+    # Legs of calls the ACD did not make ringing or talking on this agent's phone (domain/outside.py).
+    outside_legs: set[str] = field(default_factory=set)
     workload: Workload = field(default_factory=Workload)
     call_started: float = 0.0
     _hold_started: float = 0.0
@@ -69,7 +71,7 @@ class Agent:
         return self.workload.missed
 
     def can_take_call(self, now: float) -> bool:
-        return self.state is AgentState.AVAILABLE and self.not_before <= now
+        return self.state is AgentState.AVAILABLE and self.not_before <= now and not self.outside_legs
 
     def _require(self, action: str, *allowed: AgentState) -> None:
         if self.state not in allowed:

@@ -58,6 +58,7 @@ def agent_view(agent) -> dict:
         "break_reason": agent.break_reason,
         "on_hold": agent.on_hold,
         "call_uuid": agent.call_uuid,
+        "busy_outside": bool(agent.outside_legs),  # on a call the ACD did not make (domain/outside.py)
     }
 
 

@@ -26,6 +26,8 @@ async def desk(tmp_path, nats_url, bus):
         (HOLD_EXT, PARKS[1:]),  # where a transferred caller waits for the next agent
         ("careline-conf-(.+)", [("answer", ""), ("conference", "$1@default")]),  # three-way calls
         ("(8\\d{3})", [("bridge", "sofia/internal/$1")]),  # outside numbers reach simulated phones
+        # An agent's extension dialled directly, as the dialplan's IVR-down fallback rings operators.
+        ("direct-(\\d{4})", [("bridge", "user/$1")]),
     ]
     sw = Switch(config)
     await sw.start()
