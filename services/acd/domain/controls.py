@@ -71,6 +71,8 @@ class CallControls:
 
     async def hold(self, agent_id: str, on: bool = True) -> Agent:
         agent, bridge = self.call_of(agent_id)
+        if agent.on_hold == on:
+            return agent  # a repeated click: FreeSWITCH refuses to hold a held leg ("-ERR Operation failed")
         if not await self.switch.hold_call(bridge.leg_uuid, on):  # the agent's leg: the caller hears music
             raise Conflict(f"the switch refused to {'hold' if on else 'unhold'} the call")
         agent, bridge = self.call_of(agent_id)  # the caller may have hung up meanwhile
