@@ -74,6 +74,7 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
                 prompt=settings.call_end_prompt,
             )
             await _load_config(distributor, rt.sessions)
+            await handlers.sync_outside()  # agents already on calls the ACD did not make (issue 8)
             handlers.ownership = CallOwnership(await rt.bus.kv(_bucket(subjects.KV_CALL_OWNER)))
             app.state.replica = await _start_replica(settings, distributor, rt.bus, handlers)
             await handlers.serve_bus()

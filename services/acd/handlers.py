@@ -119,10 +119,19 @@ class AcdHandlers:
     async def resync(self, *_args) -> None:
         try:
             gone = await self.distributor.resync()
-            gone += await self.outside.resync(self.distributor.switch.exists)
+            gone += await self.sync_outside()
             log.info("resync after ESL reconnect: %d calls gone", len(gone))
         except Exception:  # an unknown state is kept; the next hangup event or resync settles it
             log.exception("resync after ESL reconnect failed")
+
+    async def sync_outside(self) -> list[str]:
+        """Agents on calls the ACD did not make, from the switch's channel list (on start, on reconnect)."""
+        switch = self.distributor.switch
+        try:
+            return self.outside.sync(await switch.channels())
+        except Exception:  # no list: at least drop the legs that are gone
+            log.warning("channel list unavailable; checking outside calls one by one", exc_info=True)
+            return await self.outside.resync(switch.exists)
 
 
 class BusNotifier:

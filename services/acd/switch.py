@@ -28,6 +28,7 @@ Every leg originated here carries the call's id, its kind and a readable caller 
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -148,6 +149,13 @@ class EslSwitch:
             await self._api(f"uuid_kill {uuid} {cause}")
         except Exception:  # best effort: the resync or the hangup event settles it
             log.warning("uuid_kill %s failed", uuid, exc_info=True)
+
+    async def channels(self) -> list[dict[str, str]]:
+        """``show channels as json``: one row per channel (uuid, direction, dest, presence_id, …)."""
+        reply = await self._api("show channels as json")
+        if reply.startswith("-ERR"):
+            raise EslError(f"show channels: {reply}")
+        return list(json.loads(reply or "{}").get("rows") or [])
 
     async def exists(self, uuid: str) -> bool:
         reply = await self._api(f"uuid_exists {uuid}")

@@ -10,7 +10,10 @@ From the switch's events on any channel:
 - CHANNEL_HANGUP / CHANNEL_HANGUP_COMPLETE of that leg → free again (idle from now, so the longest-idle
   rule does not hand them the next call first) and the distributor offers waiting callers at once.
 Both are idempotent (a leg is one entry, repeats change nothing; an ANSWER stands in for a missed
-CREATE). After an ESL reconnect the legs still held are checked with ``uuid_exists``.
+CREATE). On start and after every ESL reconnect the switch's channel list (``show channels as json``)
+settles what the events could not say: legs that ended meanwhile free their agent, outbound legs to an
+agent's phone that are not one of the ACD's current legs make the agent busy (a list carries no
+variables, so a supervisor-agent's eavesdrop leg counts too; it ends with the call it listens to).
 
 Which leg is an agent's phone: an outbound leg whose ``dialed_user`` (what FreeSWITCH's ``user/``
 endpoint sets), destination number or SIP To user is the agent's extension; an inbound leg whose
@@ -60,16 +63,33 @@ class OutsideCalls:
                 self.started(uuid, agent)
 
     def agent_of(self, uuid: str, headers: Mapping[str, str]) -> Agent | None:
-        if headers.get("variable_careline_leg") or any(a.leg_uuid == uuid for a in self.acd.agents.values()):
+        if headers.get("variable_careline_leg") or self._acds(uuid):
             return None  # the ACD's own leg: the distributor accounts for it
         direction = (headers.get("Call-Direction") or "").lower()
         keys = _CALLED if direction == "outbound" else _CALLING
+        return self._by_extension(*(headers.get(key) for key in keys))
+
+    def _acds(self, uuid: str) -> bool:
+        return any(a.leg_uuid == uuid for a in self.acd.agents.values())
+
+    def _by_extension(self, *values: str | None) -> Agent | None:
         by_extension = {a.extension: a for a in self.acd.agents.values()}
-        for key in keys:
-            agent = by_extension.get(_user(headers.get(key)))
+        return next((by_extension[u] for u in map(_user, values) if u in by_extension), None)
+
+    def sync(self, rows: list[Mapping[str, str]]) -> list[str]:
+        """Settle against the switch's channel list (``show channels as json`` rows); the legs gone."""
+        present = {row.get("uuid") for row in rows}
+        gone = [uuid for uuid in self.legs if uuid not in present]
+        for uuid in gone:
+            self.ended(uuid)
+        for row in rows:
+            uuid = row.get("uuid") or ""
+            if not uuid or uuid in self.legs or (row.get("direction") or "").lower() != "outbound":
+                continue
+            agent = None if self._acds(uuid) else self._by_extension(row.get("dest"), row.get("presence_id"))
             if agent is not None:
-                return agent
-        return None
+                self.started(uuid, agent)
+        return gone
 
     def started(self, uuid: str, agent: Agent) -> None:
         self.legs[uuid] = agent.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -17,8 +18,7 @@ PARKS = [("answer", ""), *[("park", "")] * 200]  # the simulator's park returns 
 HOLD_EXT = "careline-acd-hold"
 
 
-@pytest.fixture
-async def desk(tmp_path, nats_url, bus):
+def desk_switch() -> Switch:
     config = SwitchConfig(esl_port=0, password=secrets.token_hex(8), time_scale=0.05)
     config.dialplan = [
         *TRACE_DIALPLAN,
@@ -29,9 +29,11 @@ async def desk(tmp_path, nats_url, bus):
         # An agent's extension dialled directly, as the dialplan's IVR-down fallback rings operators.
         ("direct-(\\d{4})", [("bridge", "user/$1")]),
     ]
-    sw = Switch(config)
-    await sw.start()
-    settings = AcdSettings(
+    return Switch(config)
+
+
+def desk_settings(sw: Switch, tmp_path, nats_url) -> AcdSettings:
+    return AcdSettings(
         env="test",
         data_dir=tmp_path,
         nats_url=nats_url,
@@ -41,13 +43,26 @@ async def desk(tmp_path, nats_url, bus):
         hold_extension=HOLD_EXT,
         outbound_dial="sofia/internal/{number}",
     )
+
+
+@asynccontextmanager
+async def running_acd(settings: AcdSettings):
+    """The ACD app, ready, with an HTTP client on it and the queue ``care`` (no wrap-up)."""
     app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as client:
+            await _ready(client)
+            assert (await client.put("/v1/queues/care", json={"wrap_up_s": 0})).status_code == 200
+            yield client
+
+
+@pytest.fixture
+async def desk(tmp_path, nats_url, bus):
+    sw = desk_switch()
+    await sw.start()
     try:
-        async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as client:
-                await _ready(client)
-                assert (await client.put("/v1/queues/care", json={"wrap_up_s": 0})).status_code == 200
-                yield sw, client, bus
+        async with running_acd(desk_settings(sw, tmp_path, nats_url)) as client:
+            yield sw, client, bus
     finally:
         await sw.stop()
 

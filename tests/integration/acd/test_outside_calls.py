@@ -9,6 +9,7 @@ import json
 
 from careline.switchsim import PhoneBehaviour
 
+from .conftest import desk_settings, desk_switch, running_acd
 from .test_call_controls import _agent, _bridged_to, _caller, _state, _until
 
 
@@ -62,3 +63,26 @@ async def test_an_outside_ring_that_is_not_answered_frees_the_agent(desk):
     sw.set_phone("2001", PhoneBehaviour(answer_after=0.2, talk_time=None))
     caller = await _caller(sw, bus, "13900000064")
     await _bridged_to(sw, caller, "2001")
+
+
+async def test_an_acd_started_during_an_outside_call_counts_the_agent_busy(tmp_path, nats_url, bus):
+    """The channel list read at start (``show channels as json``) finds the call no event announced."""
+    sw = desk_switch()
+    await sw.start()
+    try:
+        settings = desk_settings(sw, tmp_path, nats_url)
+        async with running_acd(settings) as client:
+            await _agent(client, sw, "a1", "2001")  # stored: the next start loads a1
+        direct = await sw.place_call("13900000065", "direct-2001")  # while no ACD runs
+        await _bridged_to(sw, direct, "2001")
+        async with running_acd(settings) as client:
+            assert await _busy_outside(client, "a1")
+            assert (await client.post("/v1/agents/a1/login")).status_code == 200
+            caller = await _caller(sw, bus, "13900000066")
+            await asyncio.sleep(0.5)  # the ACD would ring a1 at once if it thought a1 free
+            assert (await _state(client, "a1"))["state"] == "available"
+            assert sw.phones["2001"].max_concurrent == 1
+            sw.hangup(direct)
+            await _bridged_to(sw, caller, "2001")
+    finally:
+        await sw.stop()

@@ -125,3 +125,27 @@ async def test_resync_forgets_legs_that_ended_while_the_link_was_down(acd, outsi
     switch.live.add("alive")
     assert await outside.resync(switch.exists) == ["gone"]
     assert acd.agent("a1").outside_legs == {"alive"}
+
+
+def _row(uuid, dest, direction="outbound", presence_id=""):
+    return {"uuid": uuid, "direction": direction, "dest": dest, "presence_id": presence_id}
+
+
+def test_the_channel_list_settles_what_the_events_missed(acd, outside):
+    outside.on_event("CHANNEL_CREATE", _leg("ended-meanwhile", **{"Caller-Destination-Number": "2001"}))
+    acd.put_agent("a2", "Bo", "2002")
+    acd.log_in("a2")
+    rows = [
+        _row("caller", "9190", "inbound"),
+        _row("to-a2", "2002"),  # rung while the ACD was away
+        _row("to-a1-by-user", "sip:x@10.0.0.5", presence_id="2001@careline.local"),
+        _row("to-nobody", "8123"),
+    ]
+    assert outside.sync(rows) == ["ended-meanwhile"]
+    assert outside.legs == {"to-a2": "a2", "to-a1-by-user": "a1"}
+    assert outside.sync(rows) == [] and len(outside.legs) == 2  # idempotent
+
+
+def test_the_channel_list_leaves_the_acds_current_legs_alone(acd, outside):
+    acd.agent("a1").offer("c1", "acd-leg")
+    assert outside.sync([_row("acd-leg", "2001")]) == [] and outside.legs == {}

@@ -115,3 +115,11 @@ def test_values_are_escaped():
     assert value("a,b}c{d'e[f]") == "abcdef"  # nothing ends the variable list
     assert value("x\r\nevent: injected") == "x-event:-injected"
     assert dial_vars({"a": "1", "b": "", "c": "  "}) == "{a=1}"
+
+
+async def test_the_channel_list_is_read_from_show_channels_as_json():
+    rows = '{"row_count": 1, "rows": [{"uuid": "u1", "direction": "outbound", "dest": "2001"}]}'
+    esl = RecordingEsl({"show": rows})
+    assert await EslSwitch(esl).channels() == [{"uuid": "u1", "direction": "outbound", "dest": "2001"}]
+    assert esl.sent == ["show channels as json"]
+    assert await EslSwitch(RecordingEsl({"show": '{"row_count": 0}'})).channels() == []
