@@ -1,18 +1,22 @@
-"""CDR HTTP API under /v1 (R-CDR1): search, one leg, CSV export. Thin over :mod:`careline.cdr.domain`."""
+"""CDR HTTP API under /v1 (R-CDR1): search, one leg, CSV export (thin over :mod:`careline.cdr.domain`), and
+the intake of FreeSWITCH's mod_json_cdr posts (issue 15)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import datetime as dt
+import hmac
 import io
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from careline.cdr import domain
+from careline.cdr import domain, json_cdr
 from careline.cdr.schemas import CSV_COLUMNS, CdrOut, CdrPageOut
 
 router = APIRouter(prefix="/v1", tags=["cdr"])
@@ -72,6 +76,48 @@ async def export_cdrs(request: Request, filters: Filters) -> StreamingResponse:
 
     headers = {"Content-Disposition": 'attachment; filename="cdrs.csv"'}
     return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.post(
+    "/intake/json-cdr",
+    status_code=202,
+    responses={
+        400: {"description": "not a mod_json_cdr document"},
+        401: {"description": "wrong or missing credentials (json_cdr_credentials)"},
+        503: {"description": "the leg could not be made durable now: FreeSWITCH retries, then spools it"},
+    },
+)
+async def take_json_cdr(request: Request) -> dict:
+    """FreeSWITCH's mod_json_cdr posts each leg here (issue 15, docs/adr/0002): accepted (202) only once
+    the leg is on the CDR_INTAKE stream, so an error makes mod_json_cdr retry and finally spool it to its
+    err-log-dir, which ``careline cdr import`` re-ingests. A leg already taken (the ESL copy) is success."""
+    _check_credentials(request)
+    try:
+        headers = json_cdr.headers_of(
+            json_cdr.load(await request.body(), request.headers.get("content-type", "")),
+            url_encoded_values=request.app.state.settings.json_cdr_encoded_values,
+        )
+    except json_cdr.JsonCdrError as err:
+        raise HTTPException(400, str(err)) from None
+    try:
+        new = await request.app.state.cdr_intake.put(headers)
+    except Exception as err:  # NATS away: say so, FreeSWITCH keeps the leg
+        raise HTTPException(503, f"intake unavailable: {type(err).__name__}") from None
+    return {"uuid": headers["Unique-ID"], "duplicate": not new}
+
+
+def _check_credentials(request: Request) -> None:
+    expected = request.app.state.settings.json_cdr_credentials
+    if not expected:
+        return
+    given = request.headers.get("authorization", "")
+    scheme, _, token = given.partition(" ")
+    try:
+        supplied = base64.b64decode(token).decode() if scheme.lower() == "basic" else ""
+    except (binascii.Error, UnicodeDecodeError):
+        supplied = ""
+    if not hmac.compare_digest(supplied.encode(), expected.encode()):
+        raise HTTPException(401, "json_cdr credentials required", headers={"WWW-Authenticate": "Basic"})
 
 
 @router.get("/cdrs/{uuid}", response_model=CdrOut)

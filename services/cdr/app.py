@@ -32,7 +32,7 @@ def create_app(settings: CdrSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_runtime(app, settings, db=True, bus=True, esl=True) as rt:
             intake = Intake(rt.bus)
-            if rt.esl is not None:
+            if rt.esl is not None and settings.esl_intake:
                 handlers.subscribe(rt.esl, intake)  # before the first await (see handlers.subscribe)
             intake.start()
             app.state.cdr_intake = intake
@@ -46,6 +46,7 @@ def create_app(settings: CdrSettings | None = None) -> FastAPI:
                 decode=lambda raw: decode(raw.data),
                 batch=settings.write_batch,
                 linger=settings.write_linger_s,
+                ack_wait=settings.write_ack_wait_s,
             )
             watch = BacklogWatch(
                 bus=rt.bus,

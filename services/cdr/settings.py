@@ -16,7 +16,16 @@ class CdrSettings(ServiceSettings):
     # after a short batch, wait this long before fetching the next: a record is stored up to this much
     # later, and a transaction carries ~rate x linger legs instead of one (issue 15: CPU per call)
     write_linger_s: float = 0.2
+    # a batch neither acked nor marked in progress for this long is redelivered (to this or another
+    # replica); the upsert makes a redelivery harmless
+    write_ack_wait_s: float = 60.0
+    # take hangups from the ESL link (false: only from mod_json_cdr's posts, docs/adr/0002)
+    esl_intake: bool = True
     # back-pressure (issue 15): how often the backlog is looked at, and when the alarm is raised
     backlog_check_s: float = 2.0
     backlog_alarm_lag_s: float = 30.0
     backlog_alarm_pending: int = 5000
+    # mod_json_cdr's posts (docs/adr/0002): "user:password" it sends (its `cred` param; empty: no check)
+    json_cdr_credentials: str = ""
+    # true if json_cdr.conf leaves encode-values at its default (variables URL-encoded)
+    json_cdr_encoded_values: bool = False
