@@ -9,6 +9,8 @@ import time
 
 from ..model import scheduler
 from ..model.legs import OriginateError
+from . import broadcast, hold
+from .args import split_args
 from .conference import conference_api
 from .originate import originate_leg, run_originated
 
@@ -145,8 +147,10 @@ async def api_uuid_bridge(core, a):
 
 
 async def api_uuid_transfer(core, a):
-    parts = a.split()
-    ch = _chan(core, a)
+    """``uuid_transfer <uuid> [-bleg|-both] <dest> [<dialplan>] [<context>]``; the dialplan `inline` runs
+    `app:arg,app:arg` instead of a look-up. Arguments split as switch_separate_string does (quotes)."""
+    parts = split_args(a)
+    ch = core.get(parts[0]) if parts else None
     if ch is None or len(parts) < 2:
         return NO_CHANNEL
     rest = parts[1:]
@@ -154,6 +158,7 @@ async def api_uuid_transfer(core, a):
     if rest[0] in ("-bleg", "-both", "-aleg"):
         leg = rest.pop(0)
     dest = rest[0] if rest else ""
+    dialplan = rest[1] if len(rest) > 1 else "XML"
     ctx = rest[2] if len(rest) > 2 else "default"
     targets = {"-aleg": [ch], "-bleg": [ch.other], "-both": [ch, ch.other]}[leg]
     if leg == "-both" and ch.other is not None and ch.vars.get("_bridged") == "1":
@@ -163,21 +168,19 @@ async def api_uuid_transfer(core, a):
         peer.vars.pop("_bridged", None)
         ch.fire("CHANNEL_UNBRIDGE", pre=[("Bridge-A-Unique-ID", ch.uuid), ("Bridge-B-Unique-ID", peer.uuid)])
     for t in [t for t in targets if t is not None]:
-        _transfer(core, t, dest, ctx)
+        _transfer(core, t, dest, ctx, dialplan)
     return "+OK\n"
 
 
-def _transfer(core, ch, dest, ctx):
+def _transfer(core, ch, dest, ctx, dialplan="XML"):
     peer = ch.other if ch.vars.get("_bridged") == "1" else None
     if peer is not None:
         ch.vars.pop("_bridged", None)
         peer.vars.pop("_bridged", None)
         ch.fire("CHANNEL_UNBRIDGE", pre=[("Bridge-A-Unique-ID", ch.uuid), ("Bridge-B-Unique-ID", peer.uuid)])
         peer.hangup("NORMAL_CLEARING")
-    if ch.dest.startswith("&") or dest.startswith("&"):
-        pass
     ch.apps.clear()
-    ch.transfer_to = (dest, ctx)
+    ch.transfer_to = (dest, ctx, dialplan)
     ch.broken = True
     ch.wake.set()
     if ch.socket_link is not None:
@@ -185,26 +188,52 @@ def _transfer(core, ch, dest, ctx):
 
 
 async def api_uuid_broadcast(core, a):
+    """``uuid_broadcast <uuid> <path|app::arg> [aleg|bleg|both]``: played inside what the leg is doing
+    (see broadcast.py); no leg word means aleg (with holdb, not modelled)."""
     parts = a.split()
-    ch = _chan(core, a)
-    if ch is None or len(parts) < 2:
-        return NO_CHANNEL
-    path = parts[1]
-    if "::" in path or path.startswith(("app::", "playback::")):
-        path = path.split("::", 1)[1]
-    core.interrupt_with(ch, "playback", path)
+    if len(parts) < 2:
+        return "-USAGE: <uuid> <path> [aleg|bleg|both]\n"
+    ch = core.get(parts[0])
+    if ch is None:
+        return "-ERR invalid uuid\n"
+    legs = parts[2].lower() if len(parts) > 2 else "aleg"
+    targets = []
+    if "aleg" in legs or "both" in legs:
+        targets.append(ch)
+    if ("bleg" in legs or "both" in legs) and hold.partner(ch) is not None:
+        targets.append(hold.partner(ch))
+    for target in targets:
+        broadcast.start(target, parts[1])
     return "+OK Message sent\n"
 
 
 async def api_uuid_break(core, a):
+    """``uuid_break <uuid> [all|both]``: stops a running broadcast if there is one, else breaks the
+    current media application (mod_commands break_function)."""
     ch = _chan(core, a)
     if ch is None:
         return NO_CHANNEL
-    if ch.state in ("CS_EXECUTE", "CS_SOFT_EXECUTE") and ch.vars.get("current_application") in (
-        "playback", "sleep", "endless_playback", "play_and_get_digits", "record", "read"):  # fmt: skip
+    if broadcast.stop_all(ch):
+        return "+OK\n"
+    if ch.state in ("CS_EXECUTE", "CS_SOFT_EXECUTE") and ch.vars.get("current_application") in BREAKABLE:
         ch.broken = True
         ch.wake.set()
     return "+OK\n"
+
+
+BREAKABLE = {"playback", "sleep", "endless_playback", "play_and_get_digits", "record", "read", "speak"}
+
+
+async def api_uuid_recv_dtmf(core, a):
+    """``uuid_recv_dtmf <uuid> <digits>``: digits as if the leg's own far end sent them."""
+    parts = a.split()
+    if len(parts) < 2:
+        return "-USAGE: <uuid> <dtmf_data>\n"
+    ch = core.get(parts[0])
+    if ch is None:
+        return "-ERR Cannot locate session!\n"
+    ch.recv_dtmf(parts[1].split("@")[0])
+    return f"+OK {ch.uuid} received DTMF {parts[1]}.\n"
 
 
 async def api_uuid_park(core, a):
@@ -237,24 +266,16 @@ async def api_uuid_record(core, a):
 
 
 async def api_uuid_hold(core, a):
+    """``uuid_hold [off|toggle] <uuid> [<display>]`` (mod_commands): see hold.py."""
     parts = a.split()
-    if parts and parts[0] in ("off", "toggle"):
-        mode, parts = parts[0], parts[1:]
-    else:
-        mode = "on"
-    ch = core.get(parts[0]) if parts else None
+    if not parts:
+        return "-USAGE: [off|toggle] <uuid> [<display>]\n"
+    mode = parts[0].lower() if parts[0].lower() in ("off", "toggle") else "on"
+    ch = core.get(parts[1] if mode != "on" and len(parts) > 1 else parts[0])
     if ch is None:
-        return NO_CHANNEL
-    held = ch.callstate == "HELD"
-    if mode == "toggle":
-        mode = "off" if held else "on"
-    if mode == "on" and not held:
-        ch.fire("CHANNEL_HOLD")
-        ch.set_callstate("HELD")
-    elif mode == "off" and held:
-        ch.fire("CHANNEL_UNHOLD")
-        ch.set_callstate("ACTIVE")
-    return "+OK Success\n"
+        return "+OK Success\n"  # switch_ivr_hold_uuid: no such session leaves its status at SUCCESS
+    done = {"on": hold.hold, "off": hold.unhold, "toggle": hold.toggle}[mode](ch)
+    return "+OK Success\n" if done else "-ERR Operation failed\n"
 
 
 async def api_originate(core, a):
@@ -352,6 +373,7 @@ COMMANDS = {
     "uuid_kill": api_uuid_kill, "uuid_getvar": api_uuid_getvar, "uuid_setvar": api_uuid_setvar,
     "uuid_send_dtmf": api_uuid_send_dtmf, "uuid_bridge": api_uuid_bridge,
     "uuid_transfer": api_uuid_transfer, "uuid_broadcast": api_uuid_broadcast, "uuid_break": api_uuid_break,
+    "uuid_recv_dtmf": api_uuid_recv_dtmf,
     "uuid_park": api_uuid_park, "uuid_record": api_uuid_record, "uuid_hold": api_uuid_hold,
     "originate": api_originate, "sched_hangup": api_sched_hangup, "sched_del": api_sched_del,
     "conference": api_conference, "hupall": api_hupall, "msleep": api_msleep,

@@ -58,8 +58,10 @@ async def app_log(ch: Channel, arg: str):
 
 
 async def app_transfer(ch: Channel, arg: str):
+    """``transfer <dest> [<dialplan> [<context>]]``; dialplan `inline` runs `app:arg,…` directly."""
     parts = split_args(arg)
-    ch.transfer_to = (parts[0] if parts else "", parts[2] if len(parts) > 2 else "default")
+    dialplan = parts[1] if len(parts) > 1 else "XML"
+    ch.transfer_to = (parts[0] if parts else "", parts[2] if len(parts) > 2 else "default", dialplan)
     ch.apps.clear()
 
 

@@ -12,10 +12,16 @@ from ..model.channel import Channel
 _NO_COMPLETE = {"uuid_bridge"}
 
 
-async def execute(ch: Channel, app: str, arg: str, app_uuid: str | None = None, lock_gate=None) -> str:
+async def execute(ch: Channel, app: str, arg: str, app_uuid: str | None = None, lock_gate=None,
+                  run=None, nested: bool = False) -> str:  # fmt: skip
+    """`run(ch, arg)`: the application's body if not the registered one (a broadcast's playback).
+    `nested`: runs inside the channel's current application (a broadcast), whose break flag and
+    current_application are left as they were once it completes."""
     app_uuid = app_uuid or str(uuidlib.uuid4())
     arg = re.sub(r"\$\{([^}]+)\}", lambda m: ch.vars.get(m.group(1), ""), arg or "")
-    ch.broken = False
+    outer = (ch.vars.get("current_application"), ch.vars.get("current_application_data"))
+    if not nested:
+        ch.broken = False
     ch.vars["current_application_data"] = arg
     ch.vars["current_application"] = app
     ch.vars.pop("current_application_response", None)
@@ -25,7 +31,7 @@ async def execute(ch: Channel, app: str, arg: str, app_uuid: str | None = None, 
         for st in ("CS_HIBERNATE", "CS_RESET", "CS_SOFT_EXECUTE"):
             ch.set_state(st)
     ch.fire("CHANNEL_EXECUTE", post=[("Application", app)] + data + [("Application-UUID", app_uuid)])
-    fn = ch.core.apps.get(app)
+    fn = run or ch.core.apps.get(app)
     resp = "_none_"
     if fn is not None:
         r = await fn(ch, arg)
@@ -37,4 +43,6 @@ async def execute(ch: Channel, app: str, arg: str, app_uuid: str | None = None, 
         return resp
     post = [("Application", app)] + data + [("Application-Response", resp), ("Application-UUID", app_uuid)]
     ch.fire("CHANNEL_EXECUTE_COMPLETE", post=post)
+    if nested and outer[0] is not None:
+        ch.vars["current_application"], ch.vars["current_application_data"] = outer[0], outer[1] or ""
     return resp

@@ -165,7 +165,8 @@ async def app_play_and_get_digits(ch: Channel, arg: str):
         ch.vars.pop(var, None)
     if on_fail:
         parts = split_args(on_fail)
-        ch.transfer_to = (parts[0], parts[2] if len(parts) > 2 else "default")
+        dialplan = parts[1] if len(parts) > 1 else "XML"
+        ch.transfer_to = (parts[0], parts[2] if len(parts) > 2 else "default", dialplan)
         ch.apps.clear()
     return None
 

@@ -111,7 +111,7 @@ async def bridge_to_endpoint(ch: Channel, arg: str) -> str:
         ch.mark_answered()
         bridge_legs(ch, leg)
         core.spawn(_wait_bridged_leg(leg))
-        await ch.hungup.wait()
+        await _stay_bridged(ch)
         return None
     ch.vars["originate_disposition"] = cause
     ch.vars["bridge_hangup_cause"] = cause
@@ -150,9 +150,20 @@ async def _first_answer(core, ch: Channel, group: str) -> Channel:
         hang.cancel()
 
 
+async def _stay_bridged(ch: Channel) -> bool:
+    """Wait while bridged; True when a transfer (uuid_transfer) takes the leg out of the bridge."""
+    while ch.alive:
+        if await ch.wait(None) == "break" and ch.transfer_to is not None:
+            return True
+        ch.broken = False  # other interruptions wait until the bridge ends
+    return False
+
+
 async def _wait_bridged_leg(leg: Channel) -> None:
+    """The B leg of a `bridge` has no session of its own until a transfer gives it one."""
     try:
-        await leg.hungup.wait()
+        if await _stay_bridged(leg):
+            await leg.core.run_session(leg, [])
     finally:
         if leg.uuid in leg.core.channels:
             await leg.teardown()

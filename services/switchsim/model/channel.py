@@ -67,7 +67,7 @@ class Channel:
         self.dtmf_mode = False  # an app consuming DTMF is running
         self.broken = False
         self.apps: list[tuple[str, str]] = []  # pending dialplan applications
-        self.transfer_to: tuple[str, str] | None = None
+        self.transfer_to: tuple[str, ...] | None = None  # (dest, context, dialplan)
         self.socket_link = None  # outbound ESL session controlling the call
         self.linger_gate: asyncio.Future | None = None
         self.recordings: dict[str, float] = {}

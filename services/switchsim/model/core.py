@@ -86,7 +86,9 @@ class Core:
             self.sim.on_hangup(ch)
 
     # ---------- dialplan ----------
-    def route(self, dest: str, context: str = "default") -> Route | None:
+    def route(self, dest: str, context: str = "default", dialplan: str = "XML") -> Route | None:
+        if dialplan == "inline":
+            return Route(inline_actions(dest))
         if self.inbound_socket and context == "default" and not _is_builtin(dest, self.config.dialplan):
             host, port = self.inbound_socket
             sorry = "ivr/ivr-call_cannot_be_completed_as_dialed.wav"
@@ -112,10 +114,12 @@ class Core:
                     if ch.transfer_to is None:
                         break
                 if ch.transfer_to is not None:
-                    dest, ctx = ch.transfer_to
+                    dest, ctx, *dialplan = ch.transfer_to
                     ch.transfer_to = None
-                    route = self.route(dest, ctx)
-                    ch.dest = dest
+                    inline = bool(dialplan) and dialplan[0] == "inline"
+                    route = self.route(dest, ctx, dialplan[0] if dialplan else "XML")
+                    if not inline:  # the inline dialplan puts the previous destination back
+                        ch.dest = dest
                     if route is None:
                         ch.hangup("NO_ROUTE_DESTINATION")
                         break
@@ -167,6 +171,20 @@ class Core:
         else:
             actions = route.actions
         return self.spawn(self.run_session(ch, actions))
+
+
+def inline_actions(dest: str) -> list[tuple[str, str]]:
+    """The inline dialplan (mod_dptools inline_dialplan_hunt): `app:arg,app:arg`, each app up to its
+    first `:`; `m:<d>:…` picks another separator (an argument with commas: `m:^:playback:a,b^hangup`)."""
+    delim = ","
+    if len(dest) > 3 and dest[0] == "m" and dest[1] == ":" and dest[3] == ":":
+        delim, dest = dest[2], dest[4:]
+    out = []
+    for item in dest.split(delim):
+        app, _, arg = item.strip().partition(":")
+        if app:
+            out.append((app, arg))
+    return out
 
 
 def _is_builtin(dest: str, dialplan) -> bool:
