@@ -74,7 +74,8 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
                 prompt=settings.call_end_prompt,
             )
             await _load_config(distributor, rt.sessions)
-            await handlers.sync_outside()  # agents already on calls the ACD did not make (issue 8)
+            # Agents already on calls the ACD did not make (issue 8), once the switch is reachable.
+            outside = asyncio.get_running_loop().create_task(handlers.sync_outside_once_connected())
             handlers.ownership = CallOwnership(await rt.bus.kv(_bucket(subjects.KV_CALL_OWNER)))
             app.state.replica = await _start_replica(settings, distributor, rt.bus, handlers)
             await handlers.serve_bus()
@@ -100,6 +101,7 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
                 if app.state.replica is not None:
                     app.state.replica.stop()  # writes nothing: the others take over as after a crash
                 ticker.cancel()
+                outside.cancel()
                 watch.cancel()
                 sampling.cancel()
                 await distributor.drain()

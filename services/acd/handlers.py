@@ -13,6 +13,7 @@ idempotent: a repeated enqueue is the same caller, a repeated hangup is ignored.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from careline import subjects
@@ -132,6 +133,15 @@ class AcdHandlers:
         except Exception:  # no list: at least drop the legs that are gone
             log.warning("channel list unavailable; checking outside calls one by one", exc_info=True)
             return await self.outside.resync(switch.exists)
+
+    async def sync_outside_once_connected(self, poll_s: float = 0.05) -> None:
+        """At start: the link may still be opening (the service starts without the switch), and the
+        adapter runs on_reconnect callbacks only from the second connection on."""
+        if self.esl is None:
+            return
+        while not self.esl.connected:  # noqa: ASYNC110 - the adapter has no "connected" event to await
+            await asyncio.sleep(poll_s)
+        await self.sync_outside()
 
 
 class BusNotifier:

@@ -76,7 +76,11 @@ async def test_an_acd_started_during_an_outside_call_counts_the_agent_busy(tmp_p
         direct = await sw.place_call("13900000065", "direct-2001")  # while no ACD runs
         await _bridged_to(sw, direct, "2001")
         async with running_acd(settings) as client:
-            assert await _busy_outside(client, "a1")
+
+            async def busy() -> bool:
+                return await _busy_outside(client, "a1")
+
+            await _until(busy, "the ACD finding a1 on the call it did not make")
             assert (await client.post("/v1/agents/a1/login")).status_code == 200
             caller = await _caller(sw, bus, "13900000066")
             await asyncio.sleep(0.5)  # the ACD would ring a1 at once if it thought a1 free
