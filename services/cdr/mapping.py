@@ -14,7 +14,8 @@ The number dialled (issue 8 "records right"): FreeSWITCH reports a leg's *curren
 after a transfer ``Caller-Destination-Number`` is the transfer's extension (``careline_after_ivr``,
 ``careline-acd-hold``), not the number the caller dialled. ``destination_number`` is the number
 dialled, taken from, in order:
-1. ``careline_dialed_number`` (the dialplan sets it once, at entry) or ``dialed_number``;
+1. ``careline_entry_number`` (freeswitch-conf's public context sets it once, at entry, before the IVR),
+   ``careline_dialed_number`` or ``dialed_number``;
 2. the SIP request: ``sip_req_user`` (inbound: the Request-URI's user, the number dialled) or
    ``sip_to_user`` (the To user; an outbound leg's dialled user) — neither changes on a transfer;
 3. the current destination while the leg is still on its first caller profile (``Caller-Profile-Index``
@@ -63,6 +64,7 @@ READS: tuple[str, ...] = (
     "Caller-ANI",
     "Caller-Destination-Number",
     "variable_destination_number",
+    "variable_careline_entry_number",
     "variable_careline_dialed_number",
     "variable_dialed_number",
     "Caller-Profile-Index",
@@ -175,7 +177,9 @@ def _current_destination(h: Mapping[str, str]) -> str:
 
 def _dialled(h: Mapping[str, str], direction: str) -> str:
     """The number the caller dialled, through transfers (see the module docstring for the order)."""
-    explicit = _text(h, "variable_careline_dialed_number", "variable_dialed_number")
+    explicit = _text(
+        h, "variable_careline_entry_number", "variable_careline_dialed_number", "variable_dialed_number"
+    )
     if explicit:
         return explicit
     sip = _text(h, "variable_sip_req_user", "variable_sip_to_user") if direction == "inbound" else None

@@ -81,12 +81,11 @@ def test_sip_caller_keeps_the_number_dialled_through_transfers(transfers):
     assert cdr.last_destination == (transfers[-1] if transfers else "95169")
 
 
-def test_the_dialplans_dialed_number_wins():
+@pytest.mark.parametrize("var", ["variable_careline_entry_number", "variable_careline_dialed_number"])
+def test_the_dialplans_entry_number_wins(var):
+    # freeswitch-conf/dialplan/public.xml sets careline_entry_number=$1 before the IVR's socket.
     leg = _caller_after(
-        "careline_after_ivr",
-        "careline-acd-hold",
-        variable_careline_dialed_number="95169",
-        variable_sip_req_user="x",
+        "careline_after_ivr", "careline-acd-hold", **{var: "95169", "variable_sip_req_user": "x"}
     )
     assert cdr_from_headers(leg).destination_number == "95169"
 
