@@ -12,16 +12,25 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
-BENCHES = ["esl_bench.py", "acd_bench.py", "billing_bench.py"]
+# (script, arguments): the CDR bench runs once on the ESL intake at three rates and once at one rate
+# with the simulator's mod_json_cdr posting every leg too (issue 15; ~40 s together)
+BENCHES = [
+    ("esl_bench.py",),
+    ("acd_bench.py",),
+    ("billing_bench.py",),
+    ("cdr_bench.py",),
+    ("cdr_bench.py", "30", "--json-cdr"),
+]
 
 
 def main() -> int:
     failed = []
-    for name in BENCHES:
+    for name, *args in BENCHES:
         path = HERE / name
+        name = " ".join([name, *args])
         print(f"\n=== {name} ===", flush=True)
         started = time.monotonic()
-        rc = subprocess.call([sys.executable, str(path)], cwd=HERE.parent)
+        rc = subprocess.call([sys.executable, str(path), *args], cwd=HERE.parent)
         print(f"--- {name}: exit {rc} in {time.monotonic() - started:.1f} s", flush=True)
         if rc:
             failed.append(name)
