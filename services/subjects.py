@@ -39,11 +39,13 @@ CRM_REGISTRATION_HOLD = "careline.crm.registration.hold"
 CRM_REGISTRATION_RELEASE = "careline.crm.registration.release"
 CRM_REGISTRATION_CHECKIN = "careline.crm.registration.checkin"
 CRM_REGISTRATION_STATUS = "careline.crm.registration.status"
+CRM_PATIENT_LANGUAGE_SET = "careline.crm.patient.language.set"  # the IVR keeps a caller's language
 
 # --- core push -------------------------------------------------------------------------------------
 AGENT_SCREENPOP = "careline.agent.{agent_id}.screenpop"
 ACD_CALL_END_REQUEST = "careline.acd.call.end"  # a non-owner asks the ACD to end a call (design §3)
 ACD_ALARM = "careline.acd.alarm"  # raised and cleared supervisor alarms (R-ACD6, R-SUP1)
+IVR_PLAYBACK_FAILED = "careline.ivr.playback.failed"  # a prompt the switch did not play (issue 8)
 
 # --- streams ---------------------------------------------------------------------------------------
 CALLS = "CALLS"
@@ -153,9 +155,16 @@ CATALOG: tuple[Entry, ...] = (
         "request",
         "RegistrationSeatRef -> RegistrationSeatReply",
     ),
+    Entry(
+        "CRM_PATIENT_LANGUAGE_SET",
+        CRM_PATIENT_LANGUAGE_SET,
+        "request",
+        "PatientLanguageSetRequest -> PatientLanguageSetReply",
+    ),
     Entry("AGENT_SCREENPOP", AGENT_SCREENPOP, "push", "AgentOffered"),
     Entry("ACD_CALL_END_REQUEST", ACD_CALL_END_REQUEST, "push", "CallEndRequest"),
     Entry("ACD_ALARM", ACD_ALARM, "push", "Alarm"),
+    Entry("IVR_PLAYBACK_FAILED", IVR_PLAYBACK_FAILED, "push", "PlaybackFailed"),
     Entry("CALLS", CALLS, "stream", ""),
     Entry("CDRS", CDRS, "stream", ""),
     Entry("LEDGER", LEDGER, "stream", ""),

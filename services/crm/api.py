@@ -8,9 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from careline.crm import domain
+from careline.crm import domain, language
 from careline.crm.models import Patient
-from careline.crm.schemas import LookupOut, PatientCreate, PatientOut, PatientPage, PatientUpdate, PhoneOut
+from careline.crm.schemas import (
+    LookupOut,
+    PatientCreate,
+    PatientLanguage,
+    PatientOut,
+    PatientPage,
+    PatientUpdate,
+    PhoneOut,
+)
 
 router = APIRouter(prefix="/v1", tags=["crm"])
 
@@ -37,6 +45,7 @@ def patient_out(patient: Patient) -> PatientOut:
         phones=[PhoneOut.model_validate(p) for p in patient.phones],
         vip=patient.vip,
         vip_level=patient.vip_level,
+        language=patient.language or "",
         created_at=patient.created_at,
         updated_at=patient.updated_at,
     )
@@ -89,6 +98,18 @@ async def delete_patient(patient_id: str, session: Session) -> Response:
     return Response(status_code=204)
 
 
+@router.get("/patients/{patient_id}/language", response_model=PatientLanguage)
+async def get_language(patient_id: str, session: Session) -> PatientLanguage:
+    """The language the IVR greets this patient in; "" means the flow's own (Mandarin) (issue 8)."""
+    return PatientLanguage(language=(await domain.get_patient(patient_id, session=session)).language or "")
+
+
+@router.put("/patients/{patient_id}/language", response_model=PatientLanguage)
+async def put_language(patient_id: str, body: PatientLanguage, session: Session) -> PatientLanguage:
+    """Set the patient's IVR language ("zh", "en"; "" forgets it): their next call starts in it."""
+    return PatientLanguage(language=await language.set_language(patient_id, body.language, session=session))
+
+
 @router.get("/lookup", response_model=LookupOut)
 async def lookup(number: Annotated[str, Query(min_length=1)], session: Session, area: AreaCode) -> LookupOut:
     match = await domain.lookup_caller(number, session=session, default_area_code=area)
@@ -103,4 +124,5 @@ def lookup_out(match: domain.CallerMatch) -> LookupOut:
         out.vip = match.patient.vip
         out.vip_level = match.patient.vip_level
         out.card_numbers = [c.card_number for c in match.patient.cards]
+        out.language = match.patient.language or ""
     return out

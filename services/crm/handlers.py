@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from careline import subjects
 from careline.core.bus import Bus
 from careline.core.web import DomainError, NotFound
-from careline.crm import complaints, domain, history, info
+from careline.crm import complaints, domain, history, info, language
 from careline.crm.handlers_appointments import AppointmentHandlers
 from careline.crm.schemas_complaints import ComplaintIn
 from careline.crm.settings import CrmSettings
@@ -66,6 +66,7 @@ def lookup_reply(match: domain.CallerMatch) -> CallerLookupReply:
         id_number_masked=mask_id_number(patient.id_number),
         vip=patient.vip,
         vip_level=str(patient.vip_level) if patient.vip else "",
+        language=patient.language or "",
     )
 
 
@@ -189,6 +190,7 @@ async def start(bus: Bus, sessions: Callable[[], AsyncSession], settings: CrmSet
         subjects.CRM_APPOINTMENT_READBACK, booking.read_back, request_type=AppointmentReadBackRequest
     )
     await bus.serve(subjects.CRM_INFO_LOOKUP, InfoLookupHandler(sessions), request_type=InfoLookupRequest)
+    await language.serve(bus, sessions)
     await bus.serve(
         subjects.CRM_COMPLAINT_FILE,
         ComplaintFileHandler(sessions, settings),

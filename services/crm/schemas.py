@@ -55,8 +55,18 @@ class PatientOut(BaseModel):
     phones: list[PhoneOut]
     vip: bool
     vip_level: int
+    language: str = Field("", description='IVR language the patient chose ("zh", "en"); "" not chosen yet')
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+Language = Literal["zh", "en"]
+
+
+class PatientLanguage(BaseModel):
+    """The language the IVR greets the patient in (issue 8): Mandarin or English."""
+
+    language: Language | Literal[""] = Field(description='"zh", "en", or "" (the IVR flow\'s language)')
 
 
 class PatientPage(BaseModel):
@@ -76,5 +86,6 @@ class LookupOut(BaseModel):
     vip: bool = False
     vip_level: int = 0
     card_numbers: list[str] = Field(default_factory=list)
+    language: str = ""
     matches: int = 0
     note: str = ""

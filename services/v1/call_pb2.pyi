@@ -64,3 +64,23 @@ class CallHungUp(_message.Message):
     hangup_cause: str
     legs: _containers.RepeatedCompositeFieldContainer[Leg]
     def __init__(self, meta: _Optional[_Union[_common_pb2.EventMeta, _Mapping]] = ..., hangup_cause: _Optional[str] = ..., legs: _Optional[_Iterable[_Union[Leg, _Mapping]]] = ...) -> None: ...
+
+class PlaybackFailed(_message.Message):
+    __slots__ = ("meta", "call_uuid", "media", "detail", "attempt", "flow", "node", "language")
+    META_FIELD_NUMBER: _ClassVar[int]
+    CALL_UUID_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    FLOW_FIELD_NUMBER: _ClassVar[int]
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    meta: _common_pb2.EventMeta
+    call_uuid: str
+    media: str
+    detail: str
+    attempt: int
+    flow: str
+    node: str
+    language: str
+    def __init__(self, meta: _Optional[_Union[_common_pb2.EventMeta, _Mapping]] = ..., call_uuid: _Optional[str] = ..., media: _Optional[str] = ..., detail: _Optional[str] = ..., attempt: _Optional[int] = ..., flow: _Optional[str] = ..., node: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...

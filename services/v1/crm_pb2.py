@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x63\x61reline/v1/crm.proto\x12\x0b\x63\x61reline.v1\"%\n\x13\x43\x61llerLookupRequest\x12\x0e\n\x06number\x18\x01 \x01(\t\"\x98\x01\n\x11\x43\x61llerLookupReply\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12\x12\n\npatient_id\x18\x02 \x01(\t\x12\x11\n\tfull_name\x18\x03 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x04 \x01(\t\x12\x18\n\x10id_number_masked\x18\x05 \x01(\t\x12\x0b\n\x03vip\x18\x06 \x01(\x08\x12\x11\n\tvip_level\x18\x07 \x01(\t\"\x86\x01\n\x16\x41ppointmentBookRequest\x12\x13\n\x0b\x63\x61rd_number\x18\x01 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x02 \x01(\t\x12\x0f\n\x07slot_id\x18\x03 \x01(\t\x12\x0b\n\x03\x64\x61y\x18\x04 \x01(\t\x12\r\n\x05start\x18\x05 \x01(\t\x12\x11\n\tcall_uuid\x18\x06 \x01(\t\"\xf2\x01\n\x10\x41ppointmentReply\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x04 \x01(\t\x12\x19\n\x11\x63onfirmation_code\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x07 \x01(\t\x12\x17\n\x0f\x64\x65partment_name\x18\x08 \x01(\t\x12\x14\n\x0cpatient_name\x18\t \x01(\t\x12\x14\n\x0cstarts_epoch\x18\n \x01(\x03\x12\x11\n\tread_back\x18\x0b \x01(\t\"]\n\x18\x41ppointmentCancelRequest\x12\x13\n\x0b\x63\x61rd_number\x18\x01 \x01(\t\x12\x19\n\x11\x63onfirmation_code\x18\x02 \x01(\t\x12\x11\n\tcall_uuid\x18\x03 \x01(\t\"L\n\x1a\x41ppointmentReadBackRequest\x12\x13\n\x0b\x63\x61rd_number\x18\x01 \x01(\t\x12\x19\n\x11\x63onfirmation_code\x18\x02 \x01(\t\"1\n\x11InfoLookupRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x0e\n\x06number\x18\x02 \x01(\x05\"\x8d\x01\n\x0fInfoLookupReply\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06number\x18\x04 \x01(\x05\x12\r\n\x05title\x18\x05 \x01(\t\x12\x0c\n\x04text\x18\x06 \x01(\t\x12\x0f\n\x07sponsor\x18\x07 \x01(\t\x12\x0f\n\x07numbers\x18\x08 \x03(\x05\"\x9f\x01\n\x14\x43omplaintFileRequest\x12\x17\n\x0f\x64\x65partment_code\x18\x01 \x01(\t\x12\x12\n\nstaff_code\x18\x02 \x01(\t\x12\x15\n\rcaller_number\x18\x03 \x01(\t\x12\x11\n\tcall_uuid\x18\x04 \x01(\t\x12\x1a\n\x12voice_message_path\x18\x05 \x01(\t\x12\x14\n\x0crecording_id\x18\x06 \x01(\t\"i\n\x12\x43omplaintFileReply\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x14\n\x0c\x63omplaint_id\x18\x04 \x01(\t\x12\x11\n\treference\x18\x05 \x01(\t\"\xab\x01\n\x17RegistrationHoldRequest\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x03 \x01(\t\x12\x0f\n\x07slot_id\x18\x04 \x01(\t\x12\x0b\n\x03\x64\x61y\x18\x05 \x01(\t\x12\r\n\x05start\x18\x06 \x01(\t\x12\x15\n\rexpert_number\x18\x07 \x01(\x05\x12\x11\n\tcall_uuid\x18\x08 \x01(\t\"\"\n\x13RegistrationSeatRef\x12\x0b\n\x03key\x18\x01 \x01(\t\"\xdc\x02\n\x15RegistrationSeatReply\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x04 \x01(\t\x12\x19\n\x11\x63onfirmation_code\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x07 \x01(\t\x12\x17\n\x0f\x64\x65partment_name\x18\x08 \x01(\t\x12\x15\n\rexpert_number\x18\t \x01(\x05\x12\x13\n\x0b\x65xpert_name\x18\n \x01(\t\x12\x0f\n\x07slot_id\x18\x0b \x01(\t\x12\x12\n\npatient_id\x18\x0c \x01(\t\x12\x14\n\x0cpatient_name\x18\r \x01(\t\x12\x14\n\x0cstarts_epoch\x18\x0e \x01(\x03\x12\x12\n\nends_epoch\x18\x0f \x01(\x03\x12\x11\n\tread_back\x18\x10 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x63\x61reline/v1/crm.proto\x12\x0b\x63\x61reline.v1\"%\n\x13\x43\x61llerLookupRequest\x12\x0e\n\x06number\x18\x01 \x01(\t\"\xaa\x01\n\x11\x43\x61llerLookupReply\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12\x12\n\npatient_id\x18\x02 \x01(\t\x12\x11\n\tfull_name\x18\x03 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x04 \x01(\t\x12\x18\n\x10id_number_masked\x18\x05 \x01(\t\x12\x0b\n\x03vip\x18\x06 \x01(\x08\x12\x11\n\tvip_level\x18\x07 \x01(\t\x12\x10\n\x08language\x18\x08 \x01(\t\"T\n\x19PatientLanguageSetRequest\x12\x12\n\npatient_id\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x11\n\tcall_uuid\x18\x03 \x01(\t\"5\n\x17PatientLanguageSetReply\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x86\x01\n\x16\x41ppointmentBookRequest\x12\x13\n\x0b\x63\x61rd_number\x18\x01 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x02 \x01(\t\x12\x0f\n\x07slot_id\x18\x03 \x01(\t\x12\x0b\n\x03\x64\x61y\x18\x04 \x01(\t\x12\r\n\x05start\x18\x05 \x01(\t\x12\x11\n\tcall_uuid\x18\x06 \x01(\t\"\xf2\x01\n\x10\x41ppointmentReply\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x04 \x01(\t\x12\x19\n\x11\x63onfirmation_code\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x07 \x01(\t\x12\x17\n\x0f\x64\x65partment_name\x18\x08 \x01(\t\x12\x14\n\x0cpatient_name\x18\t \x01(\t\x12\x14\n\x0cstarts_epoch\x18\n \x01(\x03\x12\x11\n\tread_back\x18\x0b \x01(\t\"]\n\x18\x41ppointmentCancelRequest\x12\x13\n\x0b\x63\x61rd_number\x18\x01 \x01(\t\x12\x19\n\x11\x63onfirmation_code\x18\x02 \x01(\t\x12\x11\n\tcall_uuid\x18\x03 \x01(\t\"L\n\x1a\x41ppointmentReadBackRequest\x12\x13\n\x0b\x63\x61rd_number\x18\x01 \x01(\t\x12\x19\n\x11\x63onfirmation_code\x18\x02 \x01(\t\"1\n\x11InfoLookupRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x0e\n\x06number\x18\x02 \x01(\x05\"\x8d\x01\n\x0fInfoLookupReply\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06number\x18\x04 \x01(\x05\x12\r\n\x05title\x18\x05 \x01(\t\x12\x0c\n\x04text\x18\x06 \x01(\t\x12\x0f\n\x07sponsor\x18\x07 \x01(\t\x12\x0f\n\x07numbers\x18\x08 \x03(\x05\"\x9f\x01\n\x14\x43omplaintFileRequest\x12\x17\n\x0f\x64\x65partment_code\x18\x01 \x01(\t\x12\x12\n\nstaff_code\x18\x02 \x01(\t\x12\x15\n\rcaller_number\x18\x03 \x01(\t\x12\x11\n\tcall_uuid\x18\x04 \x01(\t\x12\x1a\n\x12voice_message_path\x18\x05 \x01(\t\x12\x14\n\x0crecording_id\x18\x06 \x01(\t\"i\n\x12\x43omplaintFileReply\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x14\n\x0c\x63omplaint_id\x18\x04 \x01(\t\x12\x11\n\treference\x18\x05 \x01(\t\"\xab\x01\n\x17RegistrationHoldRequest\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x03 \x01(\t\x12\x0f\n\x07slot_id\x18\x04 \x01(\t\x12\x0b\n\x03\x64\x61y\x18\x05 \x01(\t\x12\r\n\x05start\x18\x06 \x01(\t\x12\x15\n\rexpert_number\x18\x07 \x01(\x05\x12\x11\n\tcall_uuid\x18\x08 \x01(\t\"\"\n\x13RegistrationSeatRef\x12\x0b\n\x03key\x18\x01 \x01(\t\"\xdc\x02\n\x15RegistrationSeatReply\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x16\n\x0e\x61ppointment_id\x18\x04 \x01(\t\x12\x19\n\x11\x63onfirmation_code\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x07 \x01(\t\x12\x17\n\x0f\x64\x65partment_name\x18\x08 \x01(\t\x12\x15\n\rexpert_number\x18\t \x01(\x05\x12\x13\n\x0b\x65xpert_name\x18\n \x01(\t\x12\x0f\n\x07slot_id\x18\x0b \x01(\t\x12\x12\n\npatient_id\x18\x0c \x01(\t\x12\x14\n\x0cpatient_name\x18\r \x01(\t\x12\x14\n\x0cstarts_epoch\x18\x0e \x01(\x03\x12\x12\n\nends_epoch\x18\x0f \x01(\x03\x12\x11\n\tread_back\x18\x10 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,27 +34,31 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CALLERLOOKUPREQUEST']._serialized_start=38
   _globals['_CALLERLOOKUPREQUEST']._serialized_end=75
   _globals['_CALLERLOOKUPREPLY']._serialized_start=78
-  _globals['_CALLERLOOKUPREPLY']._serialized_end=230
-  _globals['_APPOINTMENTBOOKREQUEST']._serialized_start=233
-  _globals['_APPOINTMENTBOOKREQUEST']._serialized_end=367
-  _globals['_APPOINTMENTREPLY']._serialized_start=370
-  _globals['_APPOINTMENTREPLY']._serialized_end=612
-  _globals['_APPOINTMENTCANCELREQUEST']._serialized_start=614
-  _globals['_APPOINTMENTCANCELREQUEST']._serialized_end=707
-  _globals['_APPOINTMENTREADBACKREQUEST']._serialized_start=709
-  _globals['_APPOINTMENTREADBACKREQUEST']._serialized_end=785
-  _globals['_INFOLOOKUPREQUEST']._serialized_start=787
-  _globals['_INFOLOOKUPREQUEST']._serialized_end=836
-  _globals['_INFOLOOKUPREPLY']._serialized_start=839
-  _globals['_INFOLOOKUPREPLY']._serialized_end=980
-  _globals['_COMPLAINTFILEREQUEST']._serialized_start=983
-  _globals['_COMPLAINTFILEREQUEST']._serialized_end=1142
-  _globals['_COMPLAINTFILEREPLY']._serialized_start=1144
-  _globals['_COMPLAINTFILEREPLY']._serialized_end=1249
-  _globals['_REGISTRATIONHOLDREQUEST']._serialized_start=1252
-  _globals['_REGISTRATIONHOLDREQUEST']._serialized_end=1423
-  _globals['_REGISTRATIONSEATREF']._serialized_start=1425
-  _globals['_REGISTRATIONSEATREF']._serialized_end=1459
-  _globals['_REGISTRATIONSEATREPLY']._serialized_start=1462
-  _globals['_REGISTRATIONSEATREPLY']._serialized_end=1810
+  _globals['_CALLERLOOKUPREPLY']._serialized_end=248
+  _globals['_PATIENTLANGUAGESETREQUEST']._serialized_start=250
+  _globals['_PATIENTLANGUAGESETREQUEST']._serialized_end=334
+  _globals['_PATIENTLANGUAGESETREPLY']._serialized_start=336
+  _globals['_PATIENTLANGUAGESETREPLY']._serialized_end=389
+  _globals['_APPOINTMENTBOOKREQUEST']._serialized_start=392
+  _globals['_APPOINTMENTBOOKREQUEST']._serialized_end=526
+  _globals['_APPOINTMENTREPLY']._serialized_start=529
+  _globals['_APPOINTMENTREPLY']._serialized_end=771
+  _globals['_APPOINTMENTCANCELREQUEST']._serialized_start=773
+  _globals['_APPOINTMENTCANCELREQUEST']._serialized_end=866
+  _globals['_APPOINTMENTREADBACKREQUEST']._serialized_start=868
+  _globals['_APPOINTMENTREADBACKREQUEST']._serialized_end=944
+  _globals['_INFOLOOKUPREQUEST']._serialized_start=946
+  _globals['_INFOLOOKUPREQUEST']._serialized_end=995
+  _globals['_INFOLOOKUPREPLY']._serialized_start=998
+  _globals['_INFOLOOKUPREPLY']._serialized_end=1139
+  _globals['_COMPLAINTFILEREQUEST']._serialized_start=1142
+  _globals['_COMPLAINTFILEREQUEST']._serialized_end=1301
+  _globals['_COMPLAINTFILEREPLY']._serialized_start=1303
+  _globals['_COMPLAINTFILEREPLY']._serialized_end=1408
+  _globals['_REGISTRATIONHOLDREQUEST']._serialized_start=1411
+  _globals['_REGISTRATIONHOLDREQUEST']._serialized_end=1582
+  _globals['_REGISTRATIONSEATREF']._serialized_start=1584
+  _globals['_REGISTRATIONSEATREF']._serialized_end=1618
+  _globals['_REGISTRATIONSEATREPLY']._serialized_start=1621
+  _globals['_REGISTRATIONSEATREPLY']._serialized_end=1969
 # @@protoc_insertion_point(module_scope)

@@ -13,7 +13,7 @@ class CallerLookupRequest(_message.Message):
     def __init__(self, number: _Optional[str] = ...) -> None: ...
 
 class CallerLookupReply(_message.Message):
-    __slots__ = ("found", "patient_id", "full_name", "card_number", "id_number_masked", "vip", "vip_level")
+    __slots__ = ("found", "patient_id", "full_name", "card_number", "id_number_masked", "vip", "vip_level", "language")
     FOUND_FIELD_NUMBER: _ClassVar[int]
     PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
     FULL_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -21,6 +21,7 @@ class CallerLookupReply(_message.Message):
     ID_NUMBER_MASKED_FIELD_NUMBER: _ClassVar[int]
     VIP_FIELD_NUMBER: _ClassVar[int]
     VIP_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     found: bool
     patient_id: str
     full_name: str
@@ -28,7 +29,26 @@ class CallerLookupReply(_message.Message):
     id_number_masked: str
     vip: bool
     vip_level: str
-    def __init__(self, found: _Optional[bool] = ..., patient_id: _Optional[str] = ..., full_name: _Optional[str] = ..., card_number: _Optional[str] = ..., id_number_masked: _Optional[str] = ..., vip: _Optional[bool] = ..., vip_level: _Optional[str] = ...) -> None: ...
+    language: str
+    def __init__(self, found: _Optional[bool] = ..., patient_id: _Optional[str] = ..., full_name: _Optional[str] = ..., card_number: _Optional[str] = ..., id_number_masked: _Optional[str] = ..., vip: _Optional[bool] = ..., vip_level: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
+
+class PatientLanguageSetRequest(_message.Message):
+    __slots__ = ("patient_id", "language", "call_uuid")
+    PATIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    CALL_UUID_FIELD_NUMBER: _ClassVar[int]
+    patient_id: str
+    language: str
+    call_uuid: str
+    def __init__(self, patient_id: _Optional[str] = ..., language: _Optional[str] = ..., call_uuid: _Optional[str] = ...) -> None: ...
+
+class PatientLanguageSetReply(_message.Message):
+    __slots__ = ("ok", "reason")
+    OK_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ok: bool
+    reason: str
+    def __init__(self, ok: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class AppointmentBookRequest(_message.Message):
     __slots__ = ("card_number", "department_code", "slot_id", "day", "start", "call_uuid")

@@ -23,6 +23,8 @@ class Patient(Base):
     id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
     vip: Mapped[bool] = mapped_column(Boolean, default=False)
     vip_level: Mapped[int] = mapped_column(Integer, default=0)
+    # The IVR language the patient last chose ("zh", "en"); "" until they choose (issue 8, design §10).
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
 
