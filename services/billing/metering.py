@@ -32,6 +32,10 @@ log = logging.getLogger("careline.billing.metering")
 
 METERED_EVENTS = ("CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP")
 CALL_ID_VAR = "variable_careline_call_id"
+LEG_KIND_VAR = "variable_careline_leg"
+# Legs that carry the call's id but are not the expert's: a supervisor listening, a consult or three-way
+# leg, a conference seat. Their answer does not start the meter and their hangup does not stop it.
+NOT_THE_EXPERT = frozenset({"eavesdrop", "consult", "conference", "callback", "outbound"})
 CDR_DURABLE = "billing-consultations"
 
 
@@ -115,6 +119,8 @@ class ConsultationDesk:
         if meter is None:
             return
         leg = event.get("Unique-ID") or ""
+        if leg != call_id and (event.get(LEG_KIND_VAR) or "") in NOT_THE_EXPERT:
+            return
         expert_leg = leg != call_id
         if event.name == "CHANNEL_HANGUP":
             self._stop(call_id)
@@ -190,6 +196,8 @@ class ConsultationDesk:
             return
         if cdr.uuid != call and not cdr.answer_epoch:
             return  # an expert phone that rang and was not answered: the caller may reach another
+        if cdr.uuid != call and not cdr.agent_id:
+            return  # a leg linked to the call that no expert answered (a supervisor's eavesdrop)
         if cdr.uuid == call and cdr.other_leg_uuid:
             return  # the caller leg of a bridged call: the expert leg's CDR carries the talk time
         billsec = int(cdr.billsec) if cdr.uuid != call else 0
