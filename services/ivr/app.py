@@ -19,7 +19,14 @@ from careline.ivr import api, flows_api, prompts_api
 from careline.ivr.defaults_loader import StaticPlans, hospital_bundle
 from careline.ivr.engine import CallPlan
 from careline.ivr.flow import IvrFlow, SessionConfig
-from careline.ivr.handlers import AcdQueue, CrmDirectory, KvOwnership, NatsServices
+from careline.ivr.handlers import (
+    AcdQueue,
+    CrmDirectory,
+    CrmLanguages,
+    KvOwnership,
+    NatsServices,
+    PlaybackFailures,
+)
 from careline.ivr.prompts import PromptStore
 from careline.ivr.settings import IvrSettings
 from careline.ivr.store import FlowStore
@@ -30,7 +37,9 @@ log = logging.getLogger("careline.ivr")
 def session_config(settings: IvrSettings) -> SessionConfig:
     return SessionConfig(
         recordings_dir=settings.recordings_dir,
-        channel_vars={"tts_engine": settings.tts_engine, "tts_voice": settings.tts_voice},
+        sounds_dir=settings.sounds_dir,
+        tts_engine=settings.tts_engine,
+        voices=dict(settings.tts_voices),
     )
 
 
@@ -67,6 +76,12 @@ def create_app(settings: IvrSettings | None = None) -> FastAPI:
                 "calls": metrics.counter("calls_total", "IVR calls by outcome", ("outcome",)),
                 "menu_choices": metrics.counter("menu_choices_total", "menu input", ("choice",)),
                 "handovers": metrics.counter("handovers_total", "hand-overs to the ACD", ("result",)),
+                "playback_failures": metrics.counter(
+                    "playback_failures_total", "prompts the switch did not play", ("kind",)
+                ),
+                "language_switches": metrics.counter(
+                    "language_switches_total", "callers who switched language", ("language",)
+                ),
             }
             flow = IvrFlow(
                 session_config(settings),
@@ -76,6 +91,8 @@ def create_app(settings: IvrSettings | None = None) -> FastAPI:
                 KvOwnership(rt.bus),
                 NatsServices(rt.bus),
                 count=lambda metric, label: counters[metric].labels(label).inc(),
+                languages=CrmLanguages(rt.bus, settings.crm_timeout_s),
+                failures=PlaybackFailures(rt.bus),
             )
             server = OutboundServer(
                 settings.socket_host, settings.socket_port, flow.handle, linger=settings.socket_linger_s

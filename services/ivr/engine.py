@@ -10,7 +10,13 @@ a caller's mistake. Rules every flow gets for free:
 - a wrong key or silence re-prompts ``retries`` times (at most once), then goes ``on_fail`` or to the
   human node: two failed inputs reach a human, never a cut-off (R-IVR5);
 - the plan (flow version, sub-flows, prompt media) is fixed when the call starts, so publishing a new
-  version changes the next call and never the one in progress (R-IVR4).
+  version changes the next call and never the one in progress (R-IVR4);
+- prompts are said in the call's language (issue 8, design §10): a ``language`` node switches it, and
+  values are said with recorded units (``digits:``, ``number:``, ``yuan:``, ``date:``, ``time:``) or by
+  TTS (``say:``, text from look-ups made safe for the switch by :func:`careline.ivr.speech.speakable`);
+- a prompt the switch fails to play (the Voice raises :class:`PlaybackFailed`) is reported and played
+  once more; failing again, the caller goes to the human node with the reason ``playback_failed``, never
+  on through menus they cannot hear (R-IVR5).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -30,6 +36,7 @@ from careline.ivr.flowdef import (
     ConditionNode,
     FlowDefinition,
     HangupNode,
+    LanguageNode,
     LookupNode,
     MenuNode,
     PlayNode,
@@ -40,6 +47,8 @@ from careline.ivr.flowdef import (
     TransferNode,
     is_prompt_name,
 )
+from careline.ivr.speech import speakable
+from careline.prompts.units import SAYERS
 
 log = logging.getLogger("careline.ivr.engine")
 MAX_STEPS = 500  # a runaway walk (bad data that slipped past validation) ends with a human
@@ -47,6 +56,20 @@ MAX_STEPS = 500  # a runaway walk (bad data that slipped past validation) ends w
 # ("4 0 7 1") rather than a number ("four thousand seventy-one") — confirmation codes, references.
 # ``${var:yuan}`` turns integer fen (billing's money) into yuan with two decimals ("1250" -> "12.50").
 TEMPLATE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:digits|:yuan)?\}")
+UNITS_REF = re.compile(r"^(digits|number|yuan|date|time):(.*)$", re.S)
+PLAYBACK_FAILED = "playback_failed"
+
+
+class PlaybackFailed(Exception):  # noqa: N818 - what the switch said, not a bug
+    """The switch completed a playback (or a collect's prompt) without playing it."""
+
+    def __init__(self, media: str, detail: str) -> None:
+        super().__init__(f"{detail}: {media}")
+        self.media, self.detail = media, detail
+
+
+class PromptUnplayable(Exception):  # noqa: N818
+    """A prompt failed twice: the caller cannot hear this part of the flow."""
 
 
 class Voice(Protocol):
@@ -87,9 +110,19 @@ class CallPlan:
     subflows: Mapping[str, FlowDefinition] = field(default_factory=dict)
     media: Mapping[str, str] = field(default_factory=dict)  # prompt name -> playable media
     features: Mapping[str, bool] = field(default_factory=dict)  # deployment overrides
+    # language -> prompt name -> media; a language missing here, or a name missing in it, uses ``media``
+    media_by_language: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
-    def resolve(self, ref: str) -> str | None:
-        return self.media.get(ref) if is_prompt_name(ref) else ref
+    def resolve(self, ref: str, language: str | None = None) -> str | None:
+        if not is_prompt_name(ref):
+            return ref
+        return self.media_by_language.get(language or "", {}).get(ref) or self.media.get(ref)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The call's languages, its flow's first: what a ``language`` node cycles through."""
+        first = self.definition.language
+        return (first, *[lang for lang in self.media_by_language if lang != first])
 
 
 @dataclass(frozen=True)
@@ -118,8 +151,13 @@ class Interpreter:
         *,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         count: Callable[[str, str], None] = lambda _metric, _label: None,
+        language: str | None = None,
+        on_language: Callable[[str], Awaitable[None]] | None = None,
+        on_playback_failure: Callable[[PlaybackFailed, int], Awaitable[None]] | None = None,
     ) -> None:
         self.plan, self.voice, self.services, self.now, self.count = plan, voice, services, now, count
+        self.language = language or plan.definition.language
+        self.on_language, self.on_playback_failure = on_language, on_playback_failure
         self.said: list[str] = []  # media said since the last input: what ``*`` repeats
         self.reason = "flow"
         self.secrets: dict[str, str] = {}  # secret collects (PINs): never call data, only look-ups
@@ -127,11 +165,16 @@ class Interpreter:
     async def run(self, data: dict[str, str]) -> Outcome:
         """Walk the plan from its start; ``data`` (call data) is updated in place."""
         flow, node_id = self.plan.definition, self.plan.definition.start
+        data.setdefault("language", self.language)
         returns: list[tuple[FlowDefinition, str]] = []
         for _ in range(MAX_STEPS):
             data["ivr_node"] = node_id
             node = flow.nodes[node_id]
-            step = await self._step(flow, node, data)
+            try:
+                step = await self._step(flow, node, data)
+            except PromptUnplayable as err:
+                log.error("prompt failed twice at node %s (%s); handing the caller to a human", node_id, err)
+                return await self._step(flow, flow.nodes[flow.human], data, reason=PLAYBACK_FAILED)
             if isinstance(step, str):
                 node_id = step
             elif isinstance(node, SubflowNode):
@@ -141,7 +184,7 @@ class Interpreter:
             elif isinstance(node, ReturnNode) and returns:
                 flow, node_id = returns.pop()
             elif isinstance(node, ReturnNode):
-                await self._say(flow.goodbye_prompt)
+                await self._say(flow.goodbye_prompt, best_effort=True)
                 return Hangup()
             else:
                 return step
@@ -153,7 +196,7 @@ class Interpreter:
         match node:
             case PlayNode():
                 for ref in node.prompts:
-                    await self._say(_fill(ref, data))
+                    await self._say(ref, data=data)
                 return node.next
             case MenuNode():
                 return await self._menu(flow, node, data)
@@ -170,14 +213,17 @@ class Interpreter:
                 await self._say(node.prompt)
                 data[node.var] = await self.voice.record(data.get("ivr_node", "record"), node.max_seconds)
                 return node.next
+            case LanguageNode():
+                await self._switch_language(node.language or self._next_language(), data)
+                return node.next
             case TransferNode():
-                await self._say(node.prompt)
+                await self._say(node.prompt, best_effort=True)  # a failed "please hold" still transfers
                 why = reason or (self.reason if self.reason != "flow" else node.reason)
                 human = flow.nodes[flow.human]
                 fallback = human.queue if human.queue != node.queue else ""
                 return Transfer(node.queue, tuple(node.skills), node.priority, why, fallback)
             case HangupNode():
-                await self._say(node.prompt)
+                await self._say(node.prompt, best_effort=True)
                 return Hangup(node.cause)
             case SubflowNode() | ReturnNode():
                 return None
@@ -236,14 +282,18 @@ class Interpreter:
             await forget()
 
     async def _ask(self, ref: str, *, max_digits: int, node, terminator: str) -> str:
-        media = self.plan.resolve(ref)
-        digits = await self.voice.ask(
-            media or "silence_stream://250",
-            max_digits=max_digits,
-            timeout_ms=node.timeout_ms,
-            digit_timeout_ms=getattr(node, "digit_timeout_ms", node.timeout_ms),
-            terminator=terminator,
-        )
+        media = self._media(ref, {})
+
+        async def ask() -> str:
+            return await self.voice.ask(
+                media or "silence_stream://250",
+                max_digits=max_digits,
+                timeout_ms=node.timeout_ms,
+                digit_timeout_ms=getattr(node, "digit_timeout_ms", node.timeout_ms),
+                terminator=terminator,
+            )
+
+        digits = await self._twice(ask)
         self.said = [m for m in self.said if m != media] + ([media] if media else [])
         if digits and digits != REPEAT_KEY:
             self.said = []
@@ -252,7 +302,40 @@ class Interpreter:
     async def _repeat(self) -> None:
         """Say again everything since the last input except the question, which ``_ask`` repeats."""
         for media in self.said[:-1]:
-            await self.voice.say(media)
+            await self._twice(lambda media=media: self.voice.say(media), best_effort=True)
+
+    async def _twice(self, play: Callable[[], Awaitable], *, best_effort: bool = False):
+        """Play; a failure is reported and played once more; a second one is PromptUnplayable (or,
+        ``best_effort``, given up quietly: a goodbye or "please hold" that fails ends nothing)."""
+        for attempt in (1, 2):
+            try:
+                return await play()
+            except PlaybackFailed as failure:
+                self.count("playback_failures", failure.detail)
+                if self.on_playback_failure is not None:
+                    await self.on_playback_failure(failure, attempt)
+                if attempt == 2 and not best_effort:
+                    raise PromptUnplayable(str(failure)) from failure
+        return None
+
+    # -- language -----------------------------------------------------------------------------------
+    def _next_language(self) -> str:
+        languages = self.plan.languages
+        if self.language not in languages:
+            return languages[0]
+        return languages[(languages.index(self.language) + 1) % len(languages)]
+
+    async def _switch_language(self, language: str, data: dict[str, str]) -> None:
+        self.language = data["language"] = language
+        self.count("language_switches", language)
+        setter = getattr(self.voice, "set_language", None)
+        if setter is not None:
+            await setter(language)
+        if self.on_language is not None:
+            try:
+                await self.on_language(language)
+            except Exception:  # remembering the choice is best effort; the call goes on in it
+                log.warning("could not remember the caller's language %s", language, exc_info=True)
 
     def _to_human(self, flow: FlowDefinition, reason: str) -> str:
         self.reason = reason
@@ -262,16 +345,32 @@ class Interpreter:
         self.reason = "input_failed"
         return node.on_fail or flow.human
 
-    async def _say(self, ref: str | None, *, remember: bool = True) -> None:
+    async def _say(
+        self, ref: str | None, *, remember: bool = True, best_effort: bool = False, data=None
+    ) -> None:
         if not ref:
             return
-        media = self.plan.resolve(ref)
+        media = self._media(ref, data or {})
         if media is None:
-            log.warning("prompt %r has no media in language %s; skipped", ref, self.plan.definition.language)
+            log.warning("prompt %r has no media in language %s; skipped", ref, self.language)
             return
-        await self.voice.say(media)
+        await self._twice(lambda: self.voice.say(media), best_effort=best_effort)
         if remember:  # an invalid-key prompt is not worth repeating
             self.said.append(media)
+
+    def _media(self, ref: str, data: Mapping[str, str]) -> str | None:
+        """What the switch plays for a prompt reference in the call's language (see flowdef)."""
+        if units := UNITS_REF.match(ref):
+            files = SAYERS[units.group(1)](_fill(units.group(2), data), self.language)
+            return "file_string://" + "!".join(files) if files else None
+        if ref.startswith("say:"):
+            text = speakable(_fill(ref[4:], data))
+            return f"say:{text}" if text else None
+        name = _fill(ref, data)
+        if "${" in ref and not is_prompt_name(name):
+            log.warning("prompt reference %r gave %r, not a prompt name; skipped", ref, name)
+            return None  # a look-up's value picks a prompt; it never becomes a path
+        return self.plan.resolve(name, self.language)
 
     # -- services and conditions ----------------------------------------------------------------------
     async def _lookup(self, node: LookupNode, data: dict[str, str]) -> str:

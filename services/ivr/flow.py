@@ -12,7 +12,15 @@ other services through small ports the service wires to NATS. Rules:
 - hand-over: the ACD takes ownership (CAS ivr→acd) and accepts; only then the IVR parks the call and
   releases the socket, which leaves the call up. If the ACD refuses or is silent, the caller hears a
   sorry prompt and the call ends with the reason logged;
-- a caller who hangs up at any moment ends the session quietly.
+- a caller who hangs up at any moment ends the session quietly;
+- language (issue 8, design §10): a known patient's language from the CRM, else the flow's (Mandarin);
+  the channel gets ``careline_lang``, ``sound_prefix`` (the rendered prompts of that language, which the
+  ACD's and billing's relative prompts follow too), ``tts_engine`` and ``tts_voice``; a switch in the
+  menu is kept in the CRM for the patient's next call;
+- a prompt the switch did not play (``playback`` answered FILE NOT FOUND / PLAYBACK ERROR, or
+  ``play_and_get_digits`` left ``read_result`` unset, as FreeSWITCH does when its prompt fails) is
+  logged with the call's uuid, counted, published on ``careline.ivr.playback.failed``, played once more,
+  and then the caller goes to a human (the interpreter's rule).
 """
 
 from __future__ import annotations
@@ -24,7 +32,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
 from careline.core.log import call_context
-from careline.ivr.engine import CallPlan, Hangup, Interpreter, Services, Transfer
+from careline.ivr.engine import CallPlan, Hangup, Interpreter, PlaybackFailed, Services, Transfer
+from careline.ivr.speech import is_chinese, speakable
+from careline.prompts.catalog import LANGUAGES, sound_prefix
 
 T = TypeVar("T")
 
@@ -36,6 +46,9 @@ CALL_ID_VAR = "careline_call_id"
 # the fallback operator; it must be set before anything else can fail (design §3).
 HANDLED_VAR = "careline_ivr_handled"
 ASK_REGEX = "[0-9*#]+"  # let every key through: the interpreter tells wrong keys from silence
+LANG_VAR = "careline_lang"
+FAILED_RESPONSES = ("FILE NOT FOUND", "PLAYBACK ERROR")  # mod_dptools' playback answers
+GONE_STATES = ("CS_HANGUP", "CS_REPORTING", "CS_DESTROY")
 
 
 class CallPort(Protocol):
@@ -110,12 +123,37 @@ class Plans(Protocol):
         """The plan published for the dialled number (else the default flow's); never fails a call."""
 
 
+class Languages(Protocol):
+    async def remember(self, patient_id: str, language: str, call_uuid: str) -> None:
+        """Keep a known caller's choice (never raises)."""
+
+
+@dataclass(frozen=True)
+class PlaybackReport:
+    call_uuid: str
+    media: str
+    detail: str
+    attempt: int
+    flow: str
+    node: str
+    language: str
+
+
+class FailureSink(Protocol):
+    async def publish(self, report: PlaybackReport) -> None:
+        """Tell operators (never raises)."""
+
+
 @dataclass(frozen=True)
 class SessionConfig:
     sorry: str = "sorry"  # prompt refs said when no human can take the call
     goodbye: str = "goodbye"
     recordings_dir: str = "/var/lib/careline/recordings"
-    channel_vars: dict[str, str] = field(default_factory=dict)  # set on every call, e.g. tts_engine
+    channel_vars: dict[str, str] = field(default_factory=dict)  # set on every call
+    # FreeSWITCH's sounds folder as the switch sees it; "${sounds_dir}" is the switch's own global.
+    sounds_dir: str = "${sounds_dir}"
+    tts_engine: str = "tts_commandline"  # dynamic text: mod_tts_commandline calling espeak-ng
+    voices: dict[str, str] = field(default_factory=lambda: {c: lang.voice for c, lang in LANGUAGES.items()})
 
 
 class CallerHungUp(Exception):  # noqa: N818 - a way out, not a failure
@@ -131,6 +169,8 @@ class IvrFlow:
     ownership: Ownership
     services: Services
     count: Callable[[str, str], None] = lambda _metric, _label: None  # metrics hook (metric, label)
+    languages: Languages | None = None
+    failures: FailureSink | None = None
 
     async def handle(self, call: CallPort) -> None:
         with call_context(call.uuid):
@@ -171,17 +211,44 @@ class IvrFlow:
             "ivr_flow": plan.flow,
             "ivr_flow_version": str(plan.version),
         }
-        voice = EslVoice(call, self.config.recordings_dir)
-        outcome = await Interpreter(plan, voice, self.services, count=self.count).run(data)
+        language = self._language(caller, plan)
+        voice = EslVoice(call, self.config.recordings_dir, self.config)
+        await voice.set_language(language)
+        data["language"] = language
+        patient = caller.data.get("patient_id", "")
+
+        async def remember(chosen: str) -> None:
+            if patient and self.languages is not None:
+                await self.languages.remember(patient, chosen, call.uuid)
+
+        async def failed(failure: PlaybackFailed, attempt: int) -> None:
+            await self._playback_failed(call, plan, data, failure, attempt)
+
+        interpreter = Interpreter(
+            plan,
+            voice,
+            self.services,
+            count=self.count,
+            language=language,
+            on_language=remember,
+            on_playback_failure=failed,
+        )
+        outcome = await interpreter.run(data)
         _check(call)
         if isinstance(outcome, Hangup):
             self.count("calls", "ivr_hangup")
             await call.hangup(outcome.cause)
             return
-        await self._hand_over(call, plan, caller, outcome, data)
+        await self._hand_over(call, plan, caller, outcome, data, voice)
 
     async def _hand_over(
-        self, call: CallPort, plan: CallPlan, caller: Caller, transfer: Transfer, data: dict[str, str]
+        self,
+        call: CallPort,
+        plan: CallPlan,
+        caller: Caller,
+        transfer: Transfer,
+        data: dict[str, str],
+        voice: EslVoice,
     ) -> None:
         data.pop("ivr_node", None)
         request = HandOver(
@@ -220,10 +287,35 @@ class IvrFlow:
         log.warning("ACD did not take the call: %s; saying sorry and hanging up", reply.reason)
         self.count("handovers", reply.reason or "refused")
         for ref in (self.config.sorry, self.config.goodbye):
-            media = plan.resolve(ref)
+            media = plan.resolve(ref, data.get("language"))
             if media:
-                await _do(call, "playback", media)
+                await _do(call, "playback", voice.playable(media))
         await call.hangup("NORMAL_TEMPORARY_FAILURE")
+
+    def _language(self, caller: Caller, plan: CallPlan) -> str:
+        chosen = caller.data.get("language", "")
+        if chosen in LANGUAGES and chosen in plan.languages:
+            return chosen
+        return plan.definition.language
+
+    async def _playback_failed(
+        self, call: CallPort, plan: CallPlan, data: dict[str, str], failure: PlaybackFailed, attempt: int
+    ) -> None:
+        node = data.get("ivr_node", "")
+        log.error(
+            "call %s: the switch did not play %s (%s) at node %s, attempt %d%s",
+            call.uuid,
+            failure.media,
+            failure.detail,
+            node,
+            attempt,
+            "; playing it again" if attempt == 1 else "",
+        )
+        if self.failures is not None:
+            report = PlaybackReport(
+                call.uuid, failure.media, failure.detail, attempt, plan.flow, node, data.get("language", "")
+            )
+            await self.failures.publish(report)
 
     def _caller_left(self, call: CallPort) -> None:
         log.info("caller hung up in the IVR")
@@ -233,33 +325,56 @@ class IvrFlow:
 class EslVoice:
     """The interpreter's :class:`~careline.ivr.engine.Voice` on an outbound-socket call."""
 
-    def __init__(self, call: CallPort, recordings_dir: str) -> None:
+    def __init__(self, call: CallPort, recordings_dir: str, config: SessionConfig | None = None) -> None:
         self.call, self.recordings_dir = call, recordings_dir.rstrip("/")
+        self.config = config or SessionConfig()
+        self.language = ""
+
+    async def set_language(self, language: str) -> None:
+        """The caller's language on the channel: prompts, TTS voice, and what the ACD plays later."""
+        self.language = language
+        values = {
+            LANG_VAR: language,
+            "sound_prefix": sound_prefix(self.config.sounds_dir, language),
+            "tts_engine": self.config.tts_engine,
+            "tts_voice": self.config.voices.get(language, ""),
+        }
+        for name, value in values.items():
+            await _do(self.call, "set", f"{name}={value}")
+
+    def playable(self, media: str) -> str:
+        """``say:<text>`` becomes ``tts://<engine>|<voice>|<text>``: the voice of the caller's language,
+        or the Mandarin one for text in Chinese characters (the CRM's read-backs, drug information)."""
+        if not media.startswith("say:"):
+            return media
+        text = speakable(media[4:])
+        voice = self.config.voices.get("zh" if is_chinese(text) else self.language, "")
+        return f"tts://{self.config.tts_engine}|{voice or 'default'}|{text}"
 
     async def say(self, media: str) -> None:
-        await _do(self.call, "playback", media)
+        complete = await _do(self.call, "playback", self.playable(media))
+        if failure := playback_failure(complete, "playback"):
+            raise PlaybackFailed(media, failure)
 
     async def ask(
         self, media: str, *, max_digits: int, timeout_ms: int, digit_timeout_ms: int, terminator: str
     ) -> str:
-        _check(self.call)
-        digits = await _until_hangup(
-            self.call,
-            self.call.play_and_get_digits(
-                min_digits=1,
-                max_digits=max_digits,
-                tries=1,
-                timeout_ms=timeout_ms,
-                digit_timeout_ms=digit_timeout_ms,
-                terminators=terminator or "none",
-                prompt=pagd_file(media),
-                invalid_prompt="silence_stream://250",
-                var_name=MENU_VAR,
-                regex=ASK_REGEX,
-            ),
-        )
-        _check(self.call)
-        return digits or ""
+        args = [
+            "1",
+            str(int(max_digits)),
+            "1",  # tries: the interpreter re-prompts itself (R-IVR5)
+            str(int(timeout_ms)),
+            terminator or "none",
+            pagd_file(self.playable(media)),
+            "silence_stream://250",
+            MENU_VAR,
+            ASK_REGEX,
+            str(int(digit_timeout_ms)),
+        ]
+        complete = await _do(self.call, "play_and_get_digits", " ".join(args))
+        if failure := playback_failure(complete, "play_and_get_digits"):
+            raise PlaybackFailed(media, failure)
+        return (complete.get(f"variable_{MENU_VAR}") if complete is not None else "") or ""
 
     async def forget_input(self) -> None:
         """Empty the variable play_and_get_digits filled (a PIN must not stay in the channel's CDR)."""
@@ -271,10 +386,27 @@ class EslVoice:
         return path
 
 
-async def _do(call: CallPort, app: str, arg: str | None = None) -> None:
+async def _do(call: CallPort, app: str, arg: str | None = None):
+    """Execute and wait; the CHANNEL_EXECUTE_COMPLETE (or whatever the port returns)."""
     _check(call)
-    await _until_hangup(call, call.execute(app, arg))
+    complete = await _until_hangup(call, call.execute(app, arg))
     _check(call)
+    return complete
+
+
+def playback_failure(complete, app: str) -> str:
+    """Why the switch did not play a prompt, from the application's CHANNEL_EXECUTE_COMPLETE; "" when it
+    played or there is no evidence (no event, or the channel is hanging up: the caller left)."""
+    if complete is None or not hasattr(complete, "get"):
+        return ""
+    hanging_up = (complete.get("Answer-State") or "").lower() == "hangup"
+    if hanging_up or complete.get("Channel-State") in GONE_STATES:
+        return ""
+    if app == "playback":
+        answer = complete.get("Application-Response") or complete.get("variable_current_application_response")
+        return answer if answer in FAILED_RESPONSES else ""
+    # switch_ivr_read clears read_result first and sets it only once its prompt has played
+    return "" if complete.get("variable_read_result") else "read_result unset"
 
 
 def _check(call: CallPort) -> None:

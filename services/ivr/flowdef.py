@@ -1,9 +1,11 @@
 """An IVR flow as data (R-IVR4, R-ADM4; design §3): the document administrators edit, version and publish.
 
 A flow is a graph of named nodes; ``start`` is the first. Prompts are references resolved per call:
-a bare name (``main_menu``) is a prompt of the prompt store (an uploaded WAV or TTS text per language),
-``say:<text>`` is inline text-to-speech, and anything with ``/`` or ``://`` is a media path FreeSWITCH
-plays as is. Global keys in every menu and collect node: ``*`` repeats what was just said, ``0`` goes
+a bare name (``main_menu``) is a prompt of the prompt store (a rendered or uploaded WAV, or TTS text, per
+language), ``say:<text>`` is inline text-to-speech in the caller's language, ``digits:``, ``number:``,
+``yuan:`` (integer fen), ``date:`` (YYYYMMDD) and ``time:`` (HHMM) followed by a template say a value
+with recorded units (issue 8), and anything with ``/`` or ``://`` is a media path FreeSWITCH plays as
+is. Global keys in every menu and collect node: ``*`` repeats what was just said, ``0`` goes
 to the flow's ``human`` node (R-IVR3); failed input goes there too after ``retries`` re-prompts, so a
 caller is never cut off (R-IVR5). The JSON Schema of this model is published in
 docs/ivr/flow.schema.json and served at ``GET /v1/flows/schema``.
@@ -201,6 +203,19 @@ class ReturnNode(_Node):
     type: Literal["return"]
 
 
+class LanguageNode(_Node):
+    """Switch the caller's language (issue 8, design §10): the main menu's language key.
+
+    ``language`` empty goes to the next language the call has prompts in (Mandarin <-> English); the
+    prompts, the TTS voice and the ACD's recorded prompts follow, and a known patient's choice is kept
+    in the CRM for their next call.
+    """
+
+    type: Literal["language"]
+    language: str = Field("", pattern=r"^([a-z]{2})?$")
+    next: NodeId
+
+
 class HangupNode(_Node):
     type: Literal["hangup"]
     prompt: PromptRef | None = None
@@ -218,6 +233,7 @@ Node = Annotated[
     | TransferNode
     | SubflowNode
     | ReturnNode
+    | LanguageNode
     | HangupNode,
     Field(discriminator="type"),
 ]

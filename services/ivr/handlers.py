@@ -26,7 +26,13 @@ from careline.core.bus import Bus, BusError, Conflict, new_meta
 from careline.ivr.engine import LookupFailed
 from careline.ivr.flow import Caller, HandOver, HandOverReply
 from careline.v1.acd_pb2 import EnqueueReply, EnqueueRequest
-from careline.v1.crm_pb2 import CallerLookupReply, CallerLookupRequest
+from careline.v1.call_pb2 import PlaybackFailed
+from careline.v1.crm_pb2 import (
+    CallerLookupReply,
+    CallerLookupRequest,
+    PatientLanguageSetReply,
+    PatientLanguageSetRequest,
+)
 
 log = logging.getLogger("careline.ivr.handlers")
 
@@ -61,8 +67,54 @@ class CrmDirectory:
             "card_number": reply.card_number,
             "id_number_masked": reply.id_number_masked,
             "vip_level": reply.vip_level,
+            "language": reply.language,
         }
         return Caller(found=True, vip=reply.vip, data={k: v for k, v in data.items() if v})
+
+
+class CrmLanguages:
+    """Keeps a known caller's language choice in the CRM (issue 8); failures are logged, never raised
+    into the call (the caller goes on in the language they chose)."""
+
+    def __init__(self, bus: Bus, timeout_s: float) -> None:
+        self.bus, self.timeout_s = bus, timeout_s
+
+    async def remember(self, patient_id: str, language: str, call_uuid: str) -> None:
+        try:
+            reply = await self.bus.request(
+                subjects.CRM_PATIENT_LANGUAGE_SET,
+                PatientLanguageSetRequest(patient_id=patient_id, language=language, call_uuid=call_uuid),
+                reply_type=PatientLanguageSetReply,
+                timeout=self.timeout_s,
+            )
+        except (BusError, TimeoutError, OSError) as err:
+            log.warning("could not keep the caller's language %s: %s", language, type(err).__name__)
+            return
+        if not reply.ok:
+            log.warning("the CRM did not keep the caller's language %s: %s", language, reply.reason)
+
+
+class PlaybackFailures:
+    """``careline.ivr.playback.failed`` (a push): operators see prompts the switch could not play."""
+
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+
+    async def publish(self, report) -> None:
+        message = PlaybackFailed(
+            meta=new_meta(report.call_uuid, producer="ivr"),
+            call_uuid=report.call_uuid,
+            media=report.media[:1000],
+            detail=report.detail,
+            attempt=report.attempt,
+            flow=report.flow,
+            node=report.node,
+            language=report.language,
+        )
+        try:
+            await self.bus.notify(subjects.IVR_PLAYBACK_FAILED, message)
+        except Exception:  # the event is a signal; the call must not wait on it
+            log.warning("could not publish a playback failure", exc_info=True)
 
 
 class AcdQueue:

@@ -35,8 +35,12 @@ class IvrSettings(ServiceSettings):
         None  # uploaded WAVs; FreeSWITCH must see the same path (default data_dir/prompts)
     )
     prompt_max_bytes: int = 10 * 1024 * 1024
-    tts_engine: str = "flite"
-    tts_voice: str = "kal"
+    # Voice (issue 8, design §10; docs/ops/voice.md). The rendered prompts of language L are under
+    # <sounds_dir>/<L>/<country>/careline, which becomes the call's sound_prefix; "${sounds_dir}" is
+    # FreeSWITCH's own global, expanded by the switch. Dynamic text goes to mod_tts_commandline.
+    sounds_dir: str = "${sounds_dir}"
+    tts_engine: str = "tts_commandline"
+    tts_voices: dict[str, str] = {"zh": "cmn", "en": "en-us"}
 
     acd_timeout_s: float = 3.0
     crm_timeout_s: float = 0.5  # a slow CRM must never hold the caller (R-CRM2 is best effort)

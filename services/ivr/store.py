@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from careline.core.web import Conflict, DomainError, NotFound
-from careline.ivr.defaults_loader import DEFAULT_NUMBER, Bundle, media_for
+from careline.ivr.defaults_loader import DEFAULT_NUMBER, Bundle, media_by_language
 from careline.ivr.engine import CallPlan
 from careline.ivr.flowdef import FlowDefinition, SubflowNode
 from careline.ivr.models import FlowRow, FlowVersionRow, NumberRow, PromptRow, PublicationRow
@@ -192,8 +192,11 @@ class FlowStore:
                 raise LookupError(f"no published flow for {dialled!r} and no default flow")
             definition = await self._definition(name, flow.published_version, session=session)
             subflows = await self._subflows(definition, session=session)
-            media = await self._media(definition.language, session=session)
-            return CallPlan(name, flow.published_version, definition, subflows, media, self.features)
+            by_language = await self._media(definition.language, session=session)
+            media = by_language.get(definition.language, {})
+            return CallPlan(
+                name, flow.published_version, definition, subflows, media, self.features, by_language
+            )
 
     async def _subflows(
         self, definition: FlowDefinition, *, session: AsyncSession
@@ -212,13 +215,14 @@ class FlowStore:
             depth += 1
         return found
 
-    async def _media(self, language: str, *, session: AsyncSession) -> dict[str, str]:
+    async def _media(self, language: str, *, session: AsyncSession) -> dict[str, dict[str, str]]:
+        """language -> prompt name -> media, for every language the store has (``language`` first)."""
         prompts: dict[str, dict[str, str]] = {}
         for row in (await session.scalars(select(PromptRow))).all():
             prompts.setdefault(row.name, {})[row.language] = (
                 f"say:{row.text}" if row.kind == "tts" else row.path
             )
-        return media_for(prompts, language)
+        return media_by_language(prompts, language)
 
     # -- first start ------------------------------------------------------------------------------------
     async def seed(self, bundle: Bundle) -> bool:

@@ -3,7 +3,9 @@ R-VIP2, R-ACD2).
 
 Real nats-server, the FreeSWITCH simulator and the real crm, ivr, acd and cdr apps, with the demo
 hospital loaded into the CRM. Callers key what a caller would, each key sent once the question they
-answer is being played (the simulator's PLAYBACK_START events, whose paths are the TTS texts heard).
+answer is being played (the simulator's PLAYBACK_START events: rendered prompt files, recorded units and
+TTS, described by :class:`Ear`). Calls start in Mandarin; a caller who presses 8 goes on in English and
+the CRM keeps that choice for their next call (issue 8, design §10).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from careline import subjects
+from careline.prompts.catalog import catalog, flow_prompt_file, plain_text
 from careline.switchsim import PhoneBehaviour, Switch
 from careline.v1.acd_pb2 import AgentOffered
 from tests.e2e.support import (
@@ -34,44 +37,94 @@ VIP = "13912345678"  # 王小明, VIP level 2
 
 
 class Ear:
-    """What each call heard: the path of every PLAYBACK_START (TTS text for ``say:`` prompts)."""
+    """What each call heard (issue 8: prompts are rendered files, values recorded units, text TTS).
+
+    ``heard[uuid]`` keeps the raw path of every PLAYBACK_START (and ``record:<path>``); :meth:`hears`,
+    :meth:`answer` and :meth:`since` search what a caller would understand of each: a rendered prompt as
+    its path and its text in the call's language (followed from the IVR's ``set careline_lang=…``),
+    ``units:<…>`` for recorded units (digits as numbers: ``units:4 0 7 1``), ``tts:<voice>:<text>`` for
+    text spoken by mod_tts_commandline.
+    """
 
     def __init__(self, sw: Switch) -> None:
-        self.sw, self.heard = sw, {}
+        self.sw, self.heard, self.said = sw, {}, {}
+        self.language: dict[str, str] = {}
+        self.marks: dict[str, int] = {}
         observe = sw.observe
 
         def listen(ev) -> None:
+            uuid = ev.get("Unique-ID")
+            data = ev.get("Application-Data") or ""
+            if ev.name == "CHANNEL_EXECUTE" and ev.get("Application") == "set" and data.startswith(LANG):
+                self.language[uuid] = data[len(LANG) :]
             if ev.name in ("PLAYBACK_START", "RECORD_START"):
                 path = ev.get("Playback-File-Path") or f"record:{ev.get('Record-File-Path')}"
-                self.heard.setdefault(ev.get("Unique-ID"), []).append(path)
+                self.heard.setdefault(uuid, []).append(path)
+                self.said.setdefault(uuid, []).append(describe(path, self.language.get(uuid, "zh")))
             observe(ev)
 
         sw.observe = listen
 
     async def hears(self, uuid: str, text: str, within: float = 10) -> str:
-        """Wait until the call hears a prompt containing ``text`` (after the last one matched)."""
+        """Wait until the call hears a prompt containing ``text``; what was heard, described."""
 
         async def heard() -> bool:
-            return any(text in p for p in self.heard.get(uuid, []))
+            return any(text in p for p in self.said.get(uuid, []))
 
-        await wait_until(heard, within, f"{text!r} on {uuid}: {self.heard.get(uuid)}")
-        return next(p for p in self.heard[uuid] if text in p)
+        await wait_until(heard, within, f"{text!r} on {uuid}: {self.said.get(uuid)}")
+        return next(p for p in self.said[uuid] if text in p)
 
     async def answer(self, uuid: str, text: str, keys: str) -> str:
         """When the question containing ``text`` is played (next time), key ``keys``."""
-        seen = len(self.heard.get(uuid, []))
+        seen = self.marks.pop(uuid, len(self.said.get(uuid, [])))
 
         async def asked() -> bool:
-            return any(text in p for p in self.heard.get(uuid, [])[seen:])
+            return any(text in p for p in self.said.get(uuid, [])[seen:])
 
-        await wait_until(asked, 10, f"question {text!r} on {uuid}: {self.heard.get(uuid)}")
+        await wait_until(asked, 10, f"question {text!r} on {uuid}: {self.said.get(uuid)}")
         self.sw.send_dtmf(uuid, keys)
-        return next(p for p in self.heard[uuid][seen:] if text in p)
+        return next(p for p in self.said[uuid][seen:] if text in p)
+
+    async def english(self, uuid: str) -> None:
+        """The caller presses 8 in the Mandarin main menu (issue 8); the next :meth:`answer` may be to
+        the English menu that follows at once."""
+        await self.answer(uuid, MAIN_MENU, "8")
+        seen = len(self.said.get(uuid, []))
+
+        async def english_menu() -> bool:
+            later = self.said.get(uuid, [])[seen:]
+            return self.language.get(uuid) == "en" and any(MAIN_MENU in p for p in later)
+
+        await wait_until(english_menu, 10, f"the English main menu on {uuid}: {self.said.get(uuid)}")
+        self.marks[uuid] = seen
 
     def since(self, uuid: str, text: str) -> list[str]:
-        paths = self.heard.get(uuid, [])
-        last = max(i for i, p in enumerate(paths) if text in p)
-        return paths[last:]
+        said = self.said.get(uuid, [])
+        last = max(i for i, p in enumerate(said) if text in p)
+        return said[last:]
+
+
+LANG = "careline_lang="
+MAIN_MENU = flow_prompt_file("main_menu")
+_TEXTS = {lang: {p.path: plain_text(p.text) for p in catalog((lang,))} for lang in ("zh", "en")}
+
+
+def describe(path: str, language: str) -> str:
+    """What a caller understands of a played path (see :class:`Ear`)."""
+    if path.startswith("tts://"):
+        _engine, voice, text = path[len("tts://") :].split("|", 2)
+        return f"tts:{voice}:{text}"
+    if path.startswith("file_string://"):
+        words = [_unit(unit, language) for unit in path[len("file_string://") :].split("!")]
+        return "units:" + " ".join(words)
+    text = _TEXTS[language].get(path)
+    return f"{path} {text}" if text else path
+
+
+def _unit(path: str, language: str) -> str:
+    if path.startswith("digits/") and path[len("digits/") : -len(".wav")].isdigit():
+        return path[len("digits/") : -len(".wav")]
+    return _TEXTS[language].get(path, path)
 
 
 @pytest.fixture
@@ -96,54 +149,59 @@ async def _ended(sw: Switch, uuid: str) -> None:
 
 
 async def test_book_then_cancel_an_appointment_in_the_ivr_and_see_it_in_the_crm(hospital):
-    """R-REG3: card, department, day and time keyed in; the CRM's read-back and the code heard."""
+    """R-REG3, in Mandarin (the default): card, department, day and time keyed in; the CRM's read-back
+    spoken by the Mandarin TTS voice, the code said with recorded digits."""
     sw, ear, clients = hospital
     tomorrow = dt.datetime.now(ZoneInfo(ZONE)).date() + dt.timedelta(days=1)
     number, card = LI_HUA
     uuid = await sw.place_call(number, "95000")
-    await ear.answer(uuid, "For appointments, press 1", "1")
-    await ear.answer(uuid, "To book an appointment, press 1", "1")
-    await ear.answer(uuid, "visit card number", card[1:] + "#")
-    await ear.answer(uuid, "department code", "11#")
+    await ear.answer(uuid, "careline-main-menu.wav 欢迎致电", "1")
+    await ear.answer(uuid, "careline-appointments-menu", "1")
+    await ear.answer(uuid, "careline-enter-card", card[1:] + "#")
+    await ear.answer(uuid, "careline-enter-department-code", "11#")
     # Fixed-length answers need no pound: input ends at the last digit (a pound would be the next answer).
-    await ear.answer(uuid, "day of your visit", tomorrow.strftime("%Y%m%d"))
-    await ear.answer(uuid, "time of your visit", "0800")
+    await ear.answer(uuid, "careline-enter-day", tomorrow.strftime("%Y%m%d"))
+    await ear.answer(uuid, "careline-enter-time", "0800")
     read_back = await ear.hears(uuid, "已预约")
-    assert read_back.startswith("say:李华") and f"{tomorrow.month}月{tomorrow.day}日08:00内科" in read_back
+    assert (
+        read_back.startswith("tts:cmn:李华") and f"{tomorrow.month}月{tomorrow.day}日08:00内科" in read_back
+    )
 
     page = (await clients["crm"].get("/v1/appointments", params={"card": card})).json()
     (booked,) = page["items"]
     code = booked["confirmation_code"]
     assert booked["status"] == "booked" and booked["channel"] == "ivr" and booked["call_uuid"] == uuid
-    await ear.hears(uuid, f"say:{' '.join(code)}")
+    await ear.hears(uuid, f"units:{' '.join(code)}")
     heard = ear.since(uuid, "已预约")
-    assert heard[1:3] == ["say:Your confirmation code is", f"say:{' '.join(code)}"]
+    assert heard[1:3] == ["ivr/careline-confirmation-code-is.wav 您的确认码是", f"units:{' '.join(code)}"]
     assert " ".join(code) in read_back
 
     # The follow-up menu: 1 for the main menu, then cancel with the code just heard.
-    await ear.answer(uuid, "For the main menu, press 1", "1")
-    await ear.answer(uuid, "For appointments, press 1", "1")
-    await ear.answer(uuid, "To cancel an appointment, press 2", "2")
-    await ear.answer(uuid, "visit card number", card[1:] + "#")
-    await ear.answer(uuid, "confirmation code", "000000")  # a wrong code first: said, retry offered
-    await ear.hears(uuid, "no appointment with that code")
-    await ear.answer(uuid, "To try again, press 1", "1")
-    await ear.answer(uuid, "visit card number", card[1:] + "#")
-    await ear.answer(uuid, "confirmation code", code)
+    await ear.answer(uuid, "careline-after-service", "1")
+    await ear.answer(uuid, "careline-main-menu", "1")
+    await ear.answer(uuid, "careline-appointments-menu", "2")
+    await ear.answer(uuid, "careline-enter-card", card[1:] + "#")
+    await ear.answer(uuid, "careline-enter-confirmation-code", "000000")  # a wrong code: said, retry
+    await ear.hears(uuid, "没有该确认码的预约")
+    await ear.answer(uuid, "careline-appointment-retry", "1")
+    await ear.answer(uuid, "careline-enter-card", card[1:] + "#")
+    await ear.answer(uuid, "careline-enter-confirmation-code", code)
     await ear.hears(uuid, "已取消")
-    await ear.answer(uuid, "To end the call, press pound", "#")
+    await ear.answer(uuid, "careline-after-service", "#")
     await _ended(sw, uuid)
-    assert ear.heard[uuid][-1] == "say:Thank you for calling. Goodbye."
+    assert ear.heard[uuid][-1] == "ivr/careline-goodbye.wav"
+    assert all(p.startswith(("ivr/", "file_string://", "tts://", "silence")) for p in ear.heard[uuid])
 
     row = (await clients["crm"].get(f"/v1/appointments/{booked['id']}")).json()
     assert row["status"] == "cancelled"
 
 
 async def test_a_complaint_by_dtmf_is_filed_with_its_voice_message_and_linked_to_the_cdr(hospital):
-    """R-CMP1: codes checked by the CRM (a wrong staff code is said and re-asked), a voice message,
-    the reference heard; after the hang-up the CDR arrives on the bus and links the complaint."""
+    """R-CMP1, in English (key 8): codes checked by the CRM (a wrong staff code is said and re-asked), a
+    voice message, the reference heard; after the hang-up the CDR arrives on the bus and links it."""
     sw, ear, clients = hospital
     uuid = await sw.place_call("13800138000", "95000")
+    await ear.english(uuid)
     await ear.answer(uuid, "For complaints, press 3", "3")
     await ear.answer(uuid, "department code", "11#")
     await ear.answer(uuid, "staff code", "1201#")  # 1201 works in department 12
@@ -155,7 +213,9 @@ async def test_a_complaint_by_dtmf_is_filed_with_its_voice_message_and_linked_to
     await ear.hears(uuid, "record:")
     sw.send_dtmf(uuid, "#")  # done speaking
     filed = await ear.hears(uuid, "reference number")
-    assert filed == "say:Thank you. Your complaint has been filed. Its reference number is"
+    assert filed == (
+        "ivr/careline-complaint-filed.wav Thank you. Your complaint has been filed. Its reference number is"
+    )
     await ear.answer(uuid, "To end the call, press pound", "#")
     reference_spoken = ear.since(uuid, "reference number")[1]
     await _ended(sw, uuid)
@@ -170,7 +230,7 @@ async def test_a_complaint_by_dtmf_is_filed_with_its_voice_message_and_linked_to
 
     await wait_until(linked, 15, "the complaint linked to its CDR")
     row = await complaint()
-    assert row["reference"] and reference_spoken == f"say:{' '.join(row['reference'])}"
+    assert row["reference"] and reference_spoken == f"units:{' '.join(row['reference'])}"
     assert row["channel"] == "dtmf" and row["status"] == "new"
     assert row["voice_message_path"].endswith(f"{uuid}-complaint_message.wav")
     cdrs = (await clients["cdr"].get("/v1/cdrs", params={"limit": 500})).json()["items"]
@@ -178,28 +238,50 @@ async def test_a_complaint_by_dtmf_is_filed_with_its_voice_message_and_linked_to
 
 
 async def test_expert_and_drug_information_by_number(hospital):
-    """R-INFO1: texts read from the CRM; an unknown number is said and asked again; * repeats."""
+    """R-INFO1: texts read from the CRM, spoken by the Mandarin TTS voice; an unknown number is said and
+    asked again; * repeats."""
     sw, ear, _ = hospital
     uuid = await sw.place_call("13700000001", "95000")
-    await ear.answer(uuid, "For hospital information, press 2", "2")
-    await ear.answer(uuid, "For an expert introduction, press 2", "2")
-    await ear.answer(uuid, "expert number", "99#")
-    await ear.hears(uuid, "no information under that number")
-    await ear.answer(uuid, "expert number", "1#")
+    await ear.answer(uuid, "careline-main-menu", "2")
+    await ear.answer(uuid, "careline-information-menu", "2")
+    await ear.answer(uuid, "careline-enter-expert-number", "99#")
+    await ear.hears(uuid, "careline-info-not-found")
+    await ear.answer(uuid, "careline-enter-expert-number", "1#")
     expert = await ear.hears(uuid, "李建国")
-    assert expert.startswith("say:李建国，主任医师")
-    await ear.answer(uuid, "To hear this again, press star", "*")
+    assert expert.startswith("tts:cmn:李建国，主任医师")
+    await ear.answer(uuid, "careline-after-information", "*")
     await wait_until(lambda: _count(ear, uuid, "李建国", 2), 10, "the introduction repeated")
-    await ear.answer(uuid, "For the information menu, press pound", "#")
-    await ear.answer(uuid, "To look up a drug, press 3", "3")
-    await ear.answer(uuid, "drug number", "1002#")
+    await ear.answer(uuid, "careline-after-information", "#")
+    await ear.answer(uuid, "careline-information-menu", "3")
+    await ear.answer(uuid, "careline-enter-drug-number", "1002#")
     drug = await ear.hears(uuid, "缓解轻至中度疼痛")
-    assert drug.startswith("say:")
-    await ear.answer(uuid, "For the information menu, press pound", "#")
-    await ear.answer(uuid, "For new drugs, press 6", "6")
-    assert (await ear.hears(uuid, "长效降压药物")).startswith("say:")
+    assert drug.startswith("tts:cmn:")
+    await ear.answer(uuid, "careline-after-information", "#")
+    await ear.answer(uuid, "careline-information-menu", "6")
+    assert (await ear.hears(uuid, "长效降压药物")).startswith("tts:cmn:")
     sw.hangup(uuid)
     await _ended(sw, uuid)
+
+
+async def test_a_caller_who_chose_english_is_greeted_in_english_next_time(hospital):
+    """Issue 8: key 8 switches the call to English (prompts, sound_prefix, TTS voice) and the CRM keeps
+    the choice, so Li Hua's next call starts in English with no key pressed."""
+    sw, ear, clients = hospital
+    number, _ = LI_HUA
+    first = await sw.place_call(number, "95000")
+    await ear.english(first)
+    sw.hangup(first)
+    await _ended(sw, first)
+    patient = (await clients["crm"].get("/v1/lookup", params={"number": number})).json()
+    assert patient["language"] == "en"
+    language = (await clients["crm"].get(f"/v1/patients/{patient['patient_id']}/language")).json()
+    assert language == {"language": "en"}
+
+    second = await sw.place_call(number, "95000")
+    menu = await ear.hears(second, "careline-main-menu")
+    assert ear.language[second] == "en" and "For appointments, press 1" in menu
+    sw.hangup(second)
+    await _ended(sw, second)
 
 
 async def _count(ear: Ear, uuid: str, text: str, n: int) -> bool:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from careline import subjects
+from careline.prompts.units import say_yuan
 from careline.switchsim import PhoneBehaviour, Switch
 from careline.v1.acd_pb2 import AgentOffered
 from tests.e2e.support import (
@@ -29,7 +30,7 @@ from tests.e2e.support import (
     wait_ready,
     wait_until,
 )
-from tests.e2e.test_hospital_services import Ear
+from tests.e2e.test_hospital_services import Ear, describe
 
 TIME_SCALE = 0.05
 GRACE = 5
@@ -90,6 +91,7 @@ async def _billing_card(clients, number: str) -> dict:
 
 
 async def _sign_in(ear: Ear, uuid: str, card: str, pin: str = PIN) -> None:
+    await ear.english(uuid)  # calls start in Mandarin; these callers key 8 for English (issue 8)
     await ear.answer(uuid, "For paid services", "4")
     await ear.answer(uuid, "enter your card number", card + "#")
     await ear.answer(uuid, "card password", pin + "#")
@@ -143,8 +145,8 @@ async def test_a_formal_registration_paid_in_the_ivr_shows_in_the_statement_and_
     fee = registration["fee_fen"]
     assert fee > 0 and f"{fee // 100}.{fee % 100:02d} yuan" in quote
     code = registration["confirmation_code"]
-    await ear.hears(uuid, f"say:{' '.join(code)}")
-    assert ear.since(uuid, "Your confirmation code is")[1] == f"say:{' '.join(code)}"
+    await ear.hears(uuid, f"units:{' '.join(code)}")  # recorded digits (issue 8)
+    assert ear.since(uuid, "Your confirmation code is")[1] == f"units:{' '.join(code)}"
     assert registration["state"] == "booked" and "内科" in read_back
     statement = (await clients["billing"].get(f"/v1/cards/{card}/statement")).json()
     assert statement["balance_fen"] == 2000 - fee
@@ -155,7 +157,8 @@ async def test_a_formal_registration_paid_in_the_ivr_shows_in_the_statement_and_
     await ear.answer(uuid, "For more paid services, press 1", "1")
     await ear.answer(uuid, "To hear your balance, press 3", "3")
     left = 2000 - fee
-    await ear.hears(uuid, f"Your card balance is {left // 100}.{left % 100:02d} yuan.")
+    await ear.hears(uuid, "Your card balance is")
+    await ear.hears(uuid, describe("file_string://" + "!".join(say_yuan(left, "en")), "en"))  # in units
     sw.hangup(uuid)
     await _ended(sw, uuid)
 
@@ -239,15 +242,18 @@ async def test_three_wrong_pins_lock_the_card_and_the_caller_hears_so(center):
     sw, ear, clients = center
     card = await _card(clients, 1000)
     uuid = await sw.place_call("13700000024", "95000")
+    await ear.english(uuid)
     await ear.answer(uuid, "For paid services", "4")
     await ear.answer(uuid, "enter your card number", card + "#")
     for wrong, left in (("1111", 2), ("2222", 1)):
         await ear.answer(uuid, "card password", wrong + "#")
-        await ear.hears(uuid, f"Attempts left before the card locks: {left}.")
+        await ear.hears(uuid, f"units:{left}")  # after "Attempts left before the card locks:"
+        said = ear.said[uuid]
+        assert "Attempts left before the card locks" in said[said.index(f"units:{left}") - 1]
     await ear.answer(uuid, "card password", "3333#")
     await ear.hears(uuid, "Your card is locked after too many wrong passwords")
     state = await _billing_card(clients, card)
     assert state["locked"] and state["pin_attempts_left"] == 0
     await ear.answer(uuid, "To end the call, press pound", "#")
     await _ended(sw, uuid)
-    assert ear.heard[uuid][-1] == "say:Thank you for calling. Goodbye."
+    assert ear.heard[uuid][-1] == "ivr/careline-goodbye.wav"

@@ -44,7 +44,9 @@ async def test_first_start_loads_the_hospital_flow_once_and_migrations_match_mod
         assert hospital["published_version"] == 1 and hospital["numbers"] == ["*"]
         plan = await app.state.flows.plan_for("95000")
         assert (plan.flow, plan.version, plan.definition.start) == ("hospital", 1, "vip_check")
-        assert plan.media["main_menu"].startswith("say:Welcome")
+        # the rendered prompt, relative to the call's sound_prefix (issue 8); Mandarin first
+        assert plan.media["main_menu"] == "ivr/careline-main-menu.wav" and plan.definition.language == "zh"
+        assert plan.media_by_language["en"]["main_menu"] == "ivr/careline-main-menu.wav"
         assert await schema_diff(settings.database_url, Base.metadata) == []
     async with ivr(tmp_path, nats_url) as (app, client, _):  # a restart loads nothing twice
         assert len((await client.get("/v1/flows/hospital")).json()["versions"]) == 1

@@ -52,11 +52,13 @@ async def test_upload_a_wav_and_the_next_call_plays_it(tmp_path, nats_url):
             and Path(info["path"]).read_bytes() == wav(16000)  # noqa: ASYNC240 - a test reads a small file
         )
         plan = await app.state.flows.plan_for("95000")
-        assert plan.media["main_menu"] == info["path"]
+        assert plan.media_by_language["en"]["main_menu"] == info["path"]  # English callers hear it
+        assert plan.media["main_menu"] == "ivr/careline-main-menu.wav"  # Mandarin keeps its own (issue 8)
         r = await client.put("/v1/prompts/main_menu/en/text", json={"text": "Press 1 or 0."})
         assert r.json()["kind"] == "tts"
         assert not Path(info["path"]).exists()  # noqa: ASYNC240 - the old recording goes
-        assert (await app.state.flows.plan_for("95000")).media["main_menu"] == "say:Press 1 or 0."
+        plan = await app.state.flows.plan_for("95000")
+        assert plan.media_by_language["en"]["main_menu"] == "say:Press 1 or 0."
 
 
 @pytest.mark.parametrize(

@@ -12,27 +12,41 @@ from careline.ivr.engine import LookupFailed
 from careline.ivr.flow import Caller, HandOver, HandOverReply, IvrFlow, SessionConfig
 from careline.ivr.settings import IvrSettings
 
+FAIL = object()  # a keys entry: the collect's prompt did not play (read_result left unset)
+
 
 class FakeCall:
-    def __init__(self, keys: list[str | None], hang_up_after: int | None = None):
+    """Answers executes as FreeSWITCH's CHANNEL_EXECUTE_COMPLETE would (a dict of its headers)."""
+
+    def __init__(self, keys: list, hang_up_after: int | None = None, missing: tuple[str, ...] = ()):
         self.uuid, self.caller_id_number, self.destination_number = "call-1", "13800000000", "5000"
-        self.keys = list(keys)  # one entry per play_and_get_digits
+        self.keys = list(keys)  # one entry per play_and_get_digits: digits, None (silence) or FAIL
         self.apps: list[tuple[str, str | None, bool]] = []
         self.hung_up = False
         self.hangup_cause: str | None = None
         self.released = False
         self.hang_up_after = hang_up_after  # the caller hangs up after this many executes
+        self.missing = missing  # playbacks answered FILE NOT FOUND
 
     async def execute(self, app, arg=None, wait=True, **kw):
+        assert arg is None or "None" not in arg.split()  # FreeSWITCH would read the word (design §2)
         self.apps.append((app, arg, wait))
         if self.hang_up_after is not None and len(self.apps) >= self.hang_up_after:
             self.hung_up = True
             raise ConnectionError("channel gone")
+        if app == "playback":
+            return {"Application-Response": "FILE NOT FOUND" if arg in self.missing else "FILE PLAYED"}
+        if app == "play_and_get_digits":
+            key = self.keys.pop(0) if self.keys else None
+            if key is FAIL:
+                return {"Application-Response": "_none_"}
+            done = {"variable_read_result": "success" if key else "timeout"}
+            return done | ({"variable_careline_menu_choice": key} if key else {})
+        return {"Application-Response": "_none_"}
 
-    async def play_and_get_digits(self, **kwargs):
-        assert None not in kwargs.values()  # FreeSWITCH would read the word "None" (design §2)
-        self.apps.append(("play_and_get_digits", kwargs["prompt"], True))
-        return self.keys.pop(0) if self.keys else None
+    def prompts(self) -> list[str]:
+        """The prompt of every play_and_get_digits, in order."""
+        return [arg.split()[5] for app, arg, _ in self.apps if app == "play_and_get_digits"]
 
     async def hangup(self, cause="NORMAL_CLEARING"):
         self.hung_up, self.hangup_cause = True, cause
@@ -114,7 +128,7 @@ async def test_key_0_hands_over_then_parks_and_releases():
     flow, counts = _flow()
     call = FakeCall(["0"])
     await flow.handle(call)
-    assert _apps(call) == ["set", "set", "answer", "play_and_get_digits", "park"]
+    assert _apps(call) == ["set", "set", "answer", *["set"] * 4, "play_and_get_digits", "park"]
     assert call.apps[1][1] == "careline_call_id=call-1"
     assert call.apps[-1] == ("park", None, False)  # queued, not awaited
     assert call.released and not call.hung_up
@@ -201,11 +215,15 @@ async def test_hang_up_during_a_prompt_that_never_completes_ends_the_wait():
     flow, counts = _flow()
     call = FakeCall([])
 
-    async def stuck(**kwargs):  # no CHANNEL_EXECUTE_COMPLETE after the hangup
+    answer = call.execute
+
+    async def stuck(app, arg=None, wait=True, **kw):  # no CHANNEL_EXECUTE_COMPLETE after the hangup
+        if app != "play_and_get_digits":
+            return await answer(app, arg, wait)
         call.hung_up = True
         await asyncio.Event().wait()
 
-    call.play_and_get_digits = stuck
+    call.execute = stuck
     await asyncio.wait_for(flow.handle(call), 2)
     assert ("calls", "caller_hung_up") in counts and flow.acd.requests == []
 
