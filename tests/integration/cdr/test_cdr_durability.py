@@ -1,9 +1,10 @@
 """No CDR is lost (issue 15 "Done when", R-CDR1; docs/adr/0002), on the FreeSWITCH simulator with a real
-nats-server and a SQLite file:
+nats-server and a SQLite file (and PostgreSQL):
 
-- the database is locked by another writer (every write the service tries fails with "database is locked")
-  during a burst of calls: the legs wait on JetStream, the backlog shows as a metric and an alarm, and once
-  the lock goes every leg's record is stored, exactly once, and its Cdr fact published once;
+- the database fails every write during a burst of calls (SQLite: another writer holds the lock, "database
+  is locked"; PostgreSQL when CARELINE_TEST_PG_URL is set: the database refuses connections and its open
+  ones are cut): the legs wait on JetStream, the backlog shows as a metric and an alarm, and once the
+  database is back every leg's record is stored, exactly once, and its Cdr fact published once;
 - the CDR service is stopped during a burst and started again: hangups it missed while away were posted by
   the simulator's mod_json_cdr, spooled to its err-log-dir when the posts failed, and re-ingested by
   ``careline cdr import``; afterwards every leg's record is there exactly once.
@@ -16,11 +17,13 @@ import asyncio
 import inspect
 import socket
 import sqlite3
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 import uvicorn
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from careline import subjects
 from careline.cdr.app import create_app
@@ -79,10 +82,10 @@ def legs(switch) -> list[str]:
     return seen
 
 
-def settings_for(switch, nats_url, db_file, **extra) -> CdrSettings:
+def settings_for(switch, nats_url, db_url: str, **extra) -> CdrSettings:
     values = {
         "env": "test",
-        "db_url": sqlite_url(db_file),
+        "db_url": db_url,
         "nats_url": nats_url,
         "esl_host": "127.0.0.1",
         "esl_port": switch.esl_port,
@@ -125,11 +128,44 @@ async def cdr_facts(bus) -> int:
     return (await bus.nc.jetstream().stream_info(subjects.CDRS)).state.messages
 
 
-async def test_database_locked_during_a_burst_delays_records_never_loses_them(
-    switch, legs, nats_url, bus, tmp_path
+@asynccontextmanager
+async def database_down(db_url: str):
+    """Every write the service tries fails until the block ends. SQLite: another writer holds the write
+    lock ("database is locked" once busy_timeout runs out, the failure of issue 15). PostgreSQL: the
+    database refuses connections and its open ones are cut (a database restarting or unreachable)."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        locker = sqlite3.connect(url.database, isolation_level=None, timeout=30)
+        locker.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            locker.rollback()
+            locker.close()
+        return
+    import asyncpg
+
+    admin = await asyncpg.connect(
+        url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    )
+    name = url.database
+    try:
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = $1 AND pid <> pg_backend_pid()",
+            name,
+        )
+        yield
+    finally:
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        await admin.close()
+
+
+async def test_database_down_during_a_burst_delays_records_never_loses_them(
+    switch, legs, nats_url, bus, db_url
 ):
-    db_file = tmp_path / "cdr.db"
-    app = create_app(settings_for(switch, nats_url, db_file))
+    app = create_app(settings_for(switch, nats_url, db_url))
     alarms: list[Alarm] = []
 
     async def on_alarm(alarm: Alarm) -> None:
@@ -142,20 +178,13 @@ async def test_database_locked_during_a_burst_delays_records_never_loses_them(
     async with app.router.lifespan_context(app):
         await wait_ready(app)
         consumer, watch = app.state.cdr_consumer, app.state.cdr_backlog
-        # Another writer takes the database's write lock: every write the service tries now fails with
-        # "database is locked" once its busy_timeout runs out (the failure of issue 15).
-        locker = sqlite3.connect(db_file, isolation_level=None, timeout=30)
-        locker.execute("BEGIN EXCLUSIVE")
-        try:
+        async with database_down(db_url):
             await burst(switch)
-            await until(lambda: consumer.failures >= 1, 60, "a write failed on the lock")
+            await until(lambda: consumer.failures >= 1, 60, "a write failed")
             await until(lambda: any(a.active for a in alarms), 60, "backlog alarm raised")
             assert watch.last.pending > 0 and app.state.cdr_writer.stored == 0
             metrics = (await _get(app, "/metrics")).text
             assert "careline_cdr_pending_records" in metrics and "careline_cdr_ingest_lag_seconds" in metrics
-        finally:
-            locker.rollback()
-            locker.close()
         sessions = app.state.runtime.sessions
         wanted = set(legs)
         assert len(wanted) == len(legs) == 2 * CALLS
@@ -171,7 +200,7 @@ async def test_cdr_service_stopped_during_a_burst_and_restarted_misses_no_leg(
 ):
     db_file, spool = tmp_path / "cdr.db", tmp_path / "json_cdr"
     port = _free_port()
-    settings = settings_for(switch, nats_url, db_file, http_host="127.0.0.1", http_port=port)
+    settings = settings_for(switch, nats_url, sqlite_url(db_file), http_host="127.0.0.1", http_port=port)
     reporter = attach(
         switch,
         JsonCdrConfig(
