@@ -9,6 +9,7 @@ import time
 
 from ..model import scheduler
 from ..model.legs import OriginateError
+from ..model.media_bugs import start_session_record, stop_session_record
 from . import broadcast, hold
 from .args import split_args
 from .conference import conference_api
@@ -141,6 +142,9 @@ async def api_uuid_bridge(core, a):
     x.vars["_uuid_bridge_role"] = "a"
     # The real switch swaps caller profiles at once: UNPARK already carries Other-Leg-* (trace e).
     x.other, y.other = y, x
+    for leg in (x, y):
+        if leg.vars.get("_socket_parked") != "1":
+            leg.next_state = "CS_HIBERNATE"  # its park ends towards CS_HIBERNATE (trace e: UNPARK reads 8)
     core.interrupt_with(x, "uuid_bridge", y.uuid)
     core.interrupt_with(y, "uuid_bridge", x.uuid)
     return f"+OK {y.uuid}\n"
@@ -251,16 +255,12 @@ async def api_uuid_record(core, a):
         return "-ERR Cannot locate session!\n" if ch is None else "-USAGE: <uuid> [start|stop] <path>\n"
     action, path = parts[1], parts[2]
     if action == "start":
-        ch.recordings[path] = core.now()
-        ch.fire("RECORD_START", post=[("Record-File-Path", path)])
+        start_session_record(ch, path)
         return "+OK Success\n"
     if action == "stop":
         paths = list(ch.recordings) if path == "all" else [path] if path in ch.recordings else []
         for p in paths:
-            start = ch.recordings.pop(p)
-            ch.vars["record_seconds"] = str(int(core.now() - start))
-            post = [("Record-File-Path", p), ("Record-Completion-Cause", "success-silence")]
-            ch.fire("RECORD_STOP", post=post)
+            stop_session_record(ch, p)
         return "+OK Success\n" if paths else "-ERR Cannot locate recording!\n"
     return "-USAGE: <uuid> [start|stop|mask|unmask] <path> [<limit>]\n"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid as uuidlib
 
+from ..model.events import make_event
 from .media import playback_seconds
 
 SUB = "conference::maintenance"
@@ -26,6 +27,7 @@ class Conference:
         self.files: list[tuple[str, float]] = []  # (path, lead-in s) queued, played one after another
         self.player: asyncio.Task | None = None
         self.moh_on = False
+        self.presence_count = 0
 
     def headers(self, action: str, extra=()) -> list[tuple[str, str]]:
         return [("Conference-Name", self.name), ("Conference-Domain", "default"),
@@ -35,6 +37,24 @@ class Conference:
 
     def fire(self, action: str, extra=()) -> None:
         self.core.fire_custom(SUB, self.headers(action, extra))
+
+    def presence(self) -> None:
+        """The room's own PRESENCE_IN (proto conf), sent as members come and go (trace f)."""
+        n = len(self.members)
+        domain = self.core.config.global_vars.get("domain", "127.0.0.1")
+        self.presence_count += 1
+        head = [("proto", "conf"), ("login", self.name), ("from", f"{self.name}@{domain}"),
+                ("event_type", "presence"), ("alt_event_type", "dialog"),
+                ("event_count", str(self.presence_count)), ("unique-id", self.name)]  # fmt: skip
+        if n == 0:
+            tail = [("force-status", "Inactive"), ("channel-state", "CS_HANGUP"),
+                    ("answer-state", "terminated"), ("call-direction", "inbound")]  # fmt: skip
+        else:
+            status = f"Active ({n} caller{'s' if n > 1 else ''})"
+            answer, direction = ("confirmed", "inbound") if n > 1 else ("early", "outbound")
+            tail = [("force-status", status), ("channel-state", "CS_ROUTING"), ("answer-state", answer),
+                    ("presence-call-direction", direction)]  # fmt: skip
+        self.core.fire(make_event("PRESENCE_IN", head + tail))
 
     def fire_member(self, ch, mid: int, action: str) -> None:
         flags = self.flags.get(mid, set())
@@ -107,6 +127,7 @@ async def join_conference(ch, arg: str) -> None:
     conf.flags[mid] = {"mute"} & join_flags
     ch.conference = (conf, mid)
     conf.fire_member(ch, mid, "add-member")
+    conf.presence()
     if conf.floor is None:
         conf.floor = mid
         conf.fire_member(ch, mid, "floor-change")
@@ -126,8 +147,10 @@ async def join_conference(ch, arg: str) -> None:
         conf.floor = next(iter(conf.members), None)
         # The capture reports Old-ID none when the last floor holder leaves (trace f).
         conf.fire("floor-change", [("Old-ID", "none"), ("New-ID", str(conf.floor or "none"))])
+    conf.presence()
     conf.fire_member(ch, mid, "del-member")
     if not conf.members:
+        conf.presence()  # the room's last word as it is destroyed (trace f: Inactive twice)
         core.conferences.pop(name, None)
         conf.files.clear()
         if conf.player is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ..model import scheduler
+from ..model import media_bugs, scheduler
 from ..model.channel import Channel
 from .args import split_args, to_int
 
@@ -88,6 +88,7 @@ async def app_eavesdrop(ch: Channel, arg: str):
     ch.vars["eavesdrop_mode"] = "barge" if aleg and bleg else "whisper" if aleg or bleg else "listen"
     modes = {"2": "whisper", "1": "whisper_other", "3": "barge", "0": "listen"}
     gone = asyncio.ensure_future(target.hungup.wait())
+    media_bugs.eavesdrop_started(target, ch.uuid)
     try:
         while ch.alive and target.alive:
             waiting = asyncio.ensure_future(ch.wait(None, dtmf=True))
@@ -101,6 +102,8 @@ async def app_eavesdrop(ch: Channel, arg: str):
             ch.broken = False
     finally:
         gone.cancel()
+        if not target.destroyed.is_set():  # the bug closes as the eavesdrop (or the target) ends
+            media_bugs.eavesdrop_stopped(target, ch.uuid)
     return None
 
 

@@ -32,12 +32,11 @@ async def execute(ch: Channel, app: str, arg: str, app_uuid: str | None = None, 
             ch.set_state(st)
     ch.fire("CHANNEL_EXECUTE", post=[("Application", app)] + data + [("Application-UUID", app_uuid)])
     fn = run or ch.core.apps.get(app)
-    resp = "_none_"
     if fn is not None:
         r = await fn(ch, arg)
-        resp = r if r else "_none_"
-    if resp != "_none_":  # mod_dptools sets it; switch_core_session_exec reports it
-        ch.vars["current_application_response"] = resp
+        if r:  # mod_dptools sets the variable; switch_core_session_exec reports whatever it holds then,
+            ch.vars["current_application_response"] = r  # a nested app's too (trace g: socket)
+    resp = ch.vars.get("current_application_response") or "_none_"
     ch.vars["last_app"], ch.vars["last_arg"] = app, arg
     if app in _NO_COMPLETE:
         return resp

@@ -8,6 +8,7 @@ import asyncio
 import re
 from dataclasses import dataclass
 
+from ..model import variables
 from ..model.channel import Channel
 from ..model.legs import OriginateError, outbound_channel
 
@@ -118,6 +119,9 @@ class PhoneDialer:
 async def _ring_phone(core, name, ext, uuid, cid, cid_name, vars_, beh, timeout, phone) -> Channel:
     ch = outbound_channel(core, name, ext, uuid, cid, cid_name, vars_, ORIGINATE_SOURCE)
     ch.phone = phone
+    if name.startswith("sofia/"):
+        contact = name.rpartition("@")[2] if "@" in name else "127.0.0.1:5060"
+        ch.vars.update({k: v for k, v in variables.sofia_outbound(ext, contact).items() if k not in ch.vars})
     try:
         return await _ring(core, ch, beh, timeout, phone)
     except asyncio.CancelledError:
@@ -152,7 +156,7 @@ async def _ring(core, ch, beh, timeout, phone) -> Channel:
     if r == "hangup":
         core.spawn(ch.teardown())
         raise OriginateError(ch.hangup_cause or "ORIGINATOR_CANCEL")
-    ch.codec = True
+    ch.media_up()  # CODEC, CODEC before CHANNEL_ANSWER (trace b2)
     ch.talk_time = beh.talk_time
     ch.mark_answered()
     if phone is not None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid as uuidlib
 
+from . import media_bugs, variables
 from .events import make_event
 
 STATE_NUMBERS = {
@@ -50,6 +50,10 @@ class Channel:
         self.dest, self.context, self.source = dest, context, source
         self.presence = presence
         self.state, self.callstate, self.answer_state = "CS_NEW", "DOWN", "ringing"
+        # Channel-State is the running state; Channel-State-Number is channel->state, the state already
+        # requested (switch_channel_event_set_basic_data): CHANNEL_CREATE reads CS_INIT / 2, CHANNEL_HANGUP
+        # reads CS_EXECUTE / 10 (every trace). None: the same as the running state.
+        self.next_state: str | None = None
         self.profile = False  # caller profile headers appear from CS_INIT on
         self.codec = False
         self.vars: dict[str, str] = {"direction": direction, "uuid": self.uuid, "call_uuid": self.uuid,
@@ -130,7 +134,7 @@ class Channel:
         h = [
             ("Channel-State", self.state),
             ("Channel-Call-State", self.callstate),
-            ("Channel-State-Number", str(STATE_NUMBERS[self.state])),
+            ("Channel-State-Number", str(STATE_NUMBERS[self.next_state or self.state])),
             ("Channel-Name", self.name),
             ("Unique-ID", self.uuid),
             ("Call-Direction", self.direction),
@@ -165,6 +169,7 @@ class Channel:
     # ---------- state machine ----------
     def set_state(self, state: str) -> None:
         self.state = state
+        self.next_state = None
         if state == "CS_INIT":
             self.profile = True
         self.fire("CHANNEL_STATE")
@@ -181,10 +186,26 @@ class Channel:
         if self.presence:
             self.fire("PRESENCE_IN")
 
+    @property
+    def is_sofia(self) -> bool:
+        return self.name.startswith("sofia/")
+
+    def media_up(self) -> None:
+        """Media negotiated: codec variables, and a sofia leg's two CODEC events (read, then write) as
+        every trace shows before PROGRESS_MEDIA (inbound) or ANSWER (outbound, trace b2)."""
+        if self.codec:
+            return
+        self.codec = True
+        self.vars.update(variables.media(self.is_sofia))
+        if self.is_sofia:
+            self.fire("CODEC", post=[("channel-read-codec-name", "PCMU"), ("channel-read-codec-rate", "8000"),
+                                     ("channel-read-codec-bit-rate", "64000")])  # fmt: skip
+            self.fire("CODEC", post=[("Channel-Write-codec-bit-rate", "64000")])
+
     def pre_answer(self) -> None:
         if self.answer_state in ("early", "answered", "hangup"):
             return
-        self.codec = True
+        self.media_up()
         self.t_progress_media = self.core.now()
         self.answer_state = "early"
         self.vars["progress_media_epoch"] = str(int(self.t_progress_media))
@@ -197,8 +218,10 @@ class Channel:
             return
         if self.direction == "inbound" and self.source == "mod_sofia":
             self.pre_answer()  # SIP answers through early media; loopback legs go RINGING → ACTIVE
-        self.codec = True
+        self.media_up()
         self.t_answered = self.core.now()
+        if self.is_sofia:
+            self.vars["endpoint_disposition"] = "ANSWER"
         self.answer_state = "answered"
         self.vars["answer_epoch"] = str(int(self.t_answered))
         self.fire("CHANNEL_ANSWER")
@@ -220,6 +243,7 @@ class Channel:
         self.t_hangup = self.core.now()
         self.vars["hangup_cause"] = cause
         self.vars["hangup_cause_q850"] = str(Q850.get(cause, 16))
+        self.next_state = "CS_HANGUP"
         self.fire("CHANNEL_HANGUP")
         self.hungup.set()
         self.wake.set()
@@ -227,26 +251,7 @@ class Channel:
         return True
 
     def cdr_vars(self) -> None:
-        now = self.core.now()
-        start = self.t_created
-        ans = self.t_answered
-        v = self.vars
-        v["start_epoch"], v["start_uepoch"] = str(int(start)), str(int(start * 1e6))
-        v["answer_epoch"], v["answer_uepoch"] = str(int(ans)), str(int(ans * 1e6))
-        v["bridge_epoch"] = str(int(self.t_bridged))
-        v["end_epoch"], v["end_uepoch"] = str(int(now)), str(int(now * 1e6))
-        v["start_stamp"] = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(start))
-        v["end_stamp"] = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
-        v["caller_id"] = f'"{self.cid_name}" <{self.cid_num}>'
-        v["duration"] = str(int(now - start))
-        v["billsec"] = str(int(now - ans)) if ans else "0"
-        v["answersec"] = str(int(ans - start)) if ans else "0"
-        v["waitsec"] = str(int((self.t_bridged or now) - start)) if self.t_bridged else "0"
-        v["mduration"] = str(int((now - start) * 1000))
-        v["billmsec"] = str(int((now - ans) * 1000)) if ans else "0"
-        v["answermsec"] = str(int((ans - start) * 1000)) if ans else "0"
-        v["waitmsec"] = str(int((self.t_bridged - start) * 1000)) if self.t_bridged else "0"
-        v["progress_mediasec"] = str(int(self.t_progress_media - start)) if self.t_progress_media else "0"
+        self.vars.update(variables.cdr_times(self, self.core.now()))
 
     async def teardown(self) -> None:
         """Second half: CS_HANGUP … CS_DESTROY (held back by an outbound socket's linger)."""
@@ -262,11 +267,14 @@ class Channel:
                     self.hangup_cause if self.hangup_cause != "NORMAL_CLEARING" else "NORMAL_CLEARING"
                 )
         self.set_state("CS_HANGUP")
+        media_bugs.close_all(self)  # switch_core_session_hangup_state removes the media bugs
         self.set_callstate("HANGUP")
+        self.next_state = "CS_REPORTING"
         self.presence_in()
         self.set_state("CS_REPORTING")
         self.cdr_vars()
         self.fire("CHANNEL_HANGUP_COMPLETE", pre=[("Hangup-Cause", self.hangup_cause or "NORMAL_CLEARING")])
+        self.next_state = "CS_DESTROY"
         if self.socket_link is not None:
             await self.socket_link.channel_hung_up(self)
         self.fire("CHANNEL_DESTROY")

@@ -9,6 +9,7 @@ import re
 import time
 import uuid as uuidlib
 
+from . import variables
 from .channel import Channel
 from .events import make_event
 
@@ -151,19 +152,21 @@ class Core:
         name = name or f"sofia/internal/{caller}@127.0.0.1:5070"
         ch = Channel(self, name, "inbound", caller, cid_name, dest, uuid=uuid)
         self.add(ch)
-        ch.vars.update({"sip_from_user": caller, "sip_to_user": dest, "sip_req_user": dest,
-                        "sofia_profile_name": "internal", "presence_id": f"{caller}@127.0.0.1"})  # fmt: skip
+        contact = name.rpartition("@")[2] if "@" in name else "127.0.0.1:5070"
+        ch.vars.update(variables.sofia_inbound(caller, dest, contact, self.now()))
         ch.fire("CHANNEL_STATE")  # CS_NEW, no caller profile yet
         self.start_routing(ch, with_new=True)
         return ch
 
     def start_routing(self, ch: Channel, with_new: bool = False) -> asyncio.Task:
         ch.set_state("CS_INIT")
+        ch.next_state = "CS_ROUTING"
         ch.fire("CHANNEL_CREATE")
         ch.state = "CS_ROUTING"
         ch.set_callstate("RINGING")
         ch.set_state("CS_ROUTING")
         route = self.route(ch.dest, ch.context)
+        ch.next_state = "CS_EXECUTE"
         ch.presence_in()
         ch.set_state("CS_EXECUTE")
         if route is None:

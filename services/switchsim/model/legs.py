@@ -56,9 +56,10 @@ def outbound_channel(core, name, dest, uuid, cid, cid_name, vars_, source) -> Ch
     ch.vars.update({k: v for k, v in vars_.items()})
     core.add(ch)
     ch.profile = True
-    ch.state = "CS_NONE"
+    ch.state, ch.next_state = "CS_NONE", "CS_INIT"
     ch.fire("CHANNEL_OUTGOING", full=False)
     ch.set_state("CS_INIT")
+    ch.next_state = "CS_ROUTING"
     ch.fire("CHANNEL_CREATE")
     ch.fire("CHANNEL_ORIGINATE")
     ch.set_state("CS_ROUTING")
