@@ -115,3 +115,10 @@ def test_espeak_ng_renders_telephony_wavs(tmp_path, monkeypatch):
 
 def test_the_catalog_module_is_what_render_uses():
     assert render.catalog is catalog_module.catalog
+
+
+def test_the_careline_command_dispatches_prompts(tmp_path, capsys):
+    from careline import cli as careline_cli
+
+    assert careline_cli.main(["prompts", "render", "--out", str(tmp_path), "--lang", "fr"]) == 2
+    assert "unknown language" in capsys.readouterr().err
