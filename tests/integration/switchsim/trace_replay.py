@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import urllib.parse
 from pathlib import Path
 
@@ -82,6 +83,17 @@ def replies(frames: list[str]) -> list[tuple[str, str, str]]:
             h, body = parse_frame(f)
             out.append((h.get("Content-Type", ""), h.get("Reply-Text", ""), body))
     return out
+
+
+def norm_reply(reply: tuple[str, str, str]) -> tuple:
+    """`show channels` rows hold timestamps: compare their line count. `conference list` member ids come
+    from a server-wide counter: compare every field but the id."""
+    ctype, text, body = reply
+    if body.startswith("uuid,"):
+        return ctype, text, body.count("\n")
+    if re.match(r"\d+;", body):
+        return ctype, text, re.sub(r"(?m)^\d+;", "#;", body)
+    return reply
 
 
 def per_channel(frames: list[str], keep=None) -> dict[str, list[tuple]]:
