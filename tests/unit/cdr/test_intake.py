@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import careline.cdr.mapping as mapping
-from careline.cdr.intake import CDR_HEADERS, decode, encode, pick_from_mapping, pick_headers
+from careline.cdr.intake import CDR_HEADERS, Intake, decode, encode, pick_from_mapping, pick_headers
 from careline.cdr.mapping import cdr_from_headers
 from careline.core.esl.protocol import FrameParser, event_from_frame
 from tests.unit.cdr.test_mapping import TRACE, real_hangup_complete
@@ -85,3 +85,33 @@ def test_a_careline_leg_keeps_its_tags():
         "1001",
         "/recordings/x.wav",
     )
+
+
+class FlakyBus:
+    """JetStream that refuses the first `failures` publishes (NATS away), then stores, deduplicating."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures, self.attempts, self.stored = failures, 0, {}
+
+    async def publish_raw(self, subject, data, *, msg_id, timeout=5.0):
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            raise ConnectionError("nats: connection closed")
+        duplicate = msg_id in self.stored
+        self.stored.setdefault(msg_id, data)
+        return type("PubAck", (), {"duplicate": duplicate})()
+
+
+async def test_legs_wait_in_the_intake_while_nats_refuses_and_are_published_once_it_takes_them():
+    bus = FlakyBus(failures=5)
+    intake = Intake(bus, retry_max=0.02)
+    legs = [real_hangup_complete() | {"Unique-ID": f"leg-{n}"} for n in range(3)]
+    for headers in legs:
+        intake.take(pick_from_mapping(headers))
+    intake.take(pick_from_mapping(legs[0]))  # the same leg again (a second link)
+    intake.take({"Event-Name": "CHANNEL_HANGUP_COMPLETE"})  # no leg uuid: nothing to store
+    intake.start()
+    await intake.stop(within=10)  # drains: returns once JetStream has every queued leg
+    assert set(bus.stored) == {"leg-0", "leg-1", "leg-2"} and bus.attempts > 4
+    assert (intake.published, intake.duplicates, intake.ignored, intake.queued) == (3, 1, 1, 0)
+    assert cdr_from_headers(decode(bus.stored["leg-1"])).uuid == "leg-1"
