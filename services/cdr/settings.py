@@ -11,6 +11,8 @@ class CdrSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CARELINE_CDR_", extra="ignore")
 
     service: str = "cdr"
+    # Its own default HTTP port, so the five services started side by side do not collide (docs/ops/ports.md).
+    http_port: int = 8103
     # issue 15: legs written per transaction at most (fewer when fewer wait: batches grow with the load)
     write_batch: int = 256
     # after a short batch, wait this long before fetching the next: a record is stored up to this much
