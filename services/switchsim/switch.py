@@ -146,6 +146,11 @@ class Switch:
         if ch is not None:
             ch.send_dtmf(digits, source="RTP")
 
+    def hearing(self, uuid: str) -> str | None:
+        """What the far end of leg `uuid` hears now (a prompt, a broadcast, hold music); None: silence."""
+        ch = self.core.get(uuid)
+        return ch.hearing if ch is not None else None
+
     def hangup(self, uuid: str, cause: str = "NORMAL_CLEARING") -> None:
         ch = self.core.get(uuid)
         if ch is not None:

@@ -5,7 +5,8 @@ that always exists, text for a TTS engine that may not be loaded, or a file that
 `check(ch, path)` returns None when the prompt plays, else what the real switch does instead:
 - SILENT: `say:` with no `tts_engine` variable — "Invalid Args" logged, nothing played, success;
 - TTS_ERROR: `say:`/`speak` naming an engine that is not loaded — "Invalid TTS module", PLAYBACK ERROR;
-- NOT_FOUND: a file that cannot be opened — FILE NOT FOUND.
+- NOT_FOUND: a file that cannot be opened — FILE NOT FOUND; `tts://engine|voice|text` is a file too
+  (mod_dptools' tts file interface): an engine that is not loaded fails to open it.
 PLAYBACK_START is fired only after a file opened, so none of these fires it."""
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ def check_tts(ch, engine: str | None) -> str | None:
 def check(ch, path: str) -> str | None:
     if path.startswith("say:"):
         return check_tts(ch, variable(ch, "tts_engine"))
+    if path.startswith("tts://"):
+        parts = path.removeprefix("tts://").split("|", 2)
+        engine = parts[0].split(":", 1)[0]  # module:(optional)profile|voice|text
+        return None if len(parts) == 3 and engine and tts_loaded(ch, engine) else NOT_FOUND
     if path.startswith(ALWAYS_THERE) or ch.core.config.sound_prefix is None:
         return None
     if path.startswith("file_string://"):

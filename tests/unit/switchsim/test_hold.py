@@ -63,6 +63,7 @@ async def test_holding_the_agent_leg_plays_its_hold_music_to_the_caller_until_un
         assert call.agent.callstate == "HELD" and call.caller.callstate == "ACTIVE"
         await call.sw.core.sleep(0.5)
         assert call.caller.hearing == MOH and call.agent.hearing is None
+        assert call.sw.hearing(call.caller.uuid) == MOH and call.sw.hearing("gone") is None
         played = call.since(mark, call.caller.uuid, {"CHANNEL_EXECUTE", "PLAYBACK_START"})
         assert [(e.name, e.get("Application-Data") or e.get("Playback-File-Path")) for e in played] == [
             ("CHANNEL_EXECUTE", MOH), ("PLAYBACK_START", MOH)]  # fmt: skip

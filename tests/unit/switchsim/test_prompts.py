@@ -61,6 +61,19 @@ async def test_say_with_a_loaded_engine_is_heard():
     assert [e.get("Playback-File-Path") for e in rec.named("PLAYBACK_START")] == ["say:Welcome"]
 
 
+async def test_a_tts_url_is_a_file_that_does_not_open_without_its_engine():
+    """tts://engine|voice|text goes through mod_dptools' tts file interface: FILE NOT FOUND, not
+    PLAYBACK ERROR, when the engine is not loaded; it plays (PLAYBACK_START) when it is."""
+    url = "tts://tts_commandline|zh|您好"
+    rec, done, _ = await _playback(url, tts_engines=())
+    assert done.get("Application-Response") == "FILE NOT FOUND" and rec.named("PLAYBACK_START") == []
+    rec, done, _ = await _playback(url, tts_engines=("tts_commandline",))
+    assert done.get("Application-Response") == "FILE PLAYED"
+    assert [e.get("Playback-File-Path") for e in rec.named("PLAYBACK_START")] == [url]
+    rec, done, _ = await _playback("tts://tts_commandline|no voice or text", tts_engines=None)
+    assert done.get("Application-Response") == "FILE NOT FOUND"  # tts_file_open wants three parts
+
+
 async def test_a_missing_sound_file_fails_with_file_not_found(tmp_path):
     rec, done, _ = await _playback("ivr/nowhere.wav", sound_prefix=str(tmp_path))
     assert done.get("Application-Response") == "FILE NOT FOUND"
