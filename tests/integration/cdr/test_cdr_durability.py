@@ -5,9 +5,10 @@ nats-server and a SQLite file (and PostgreSQL):
   is locked"; PostgreSQL when CARELINE_TEST_PG_URL is set: the database refuses connections and its open
   ones are cut): the legs wait on JetStream, the backlog shows as a metric and an alarm, and once the
   database is back every leg's record is stored, exactly once, and its Cdr fact published once;
-- the CDR service is stopped during a burst and started again: hangups it missed while away were posted by
-  the simulator's mod_json_cdr, spooled to its err-log-dir when the posts failed, and re-ingested by
-  ``careline cdr import``; afterwards every leg's record is there exactly once.
+- the CDR service is stopped (its lifespan ends) or killed (SIGKILL) during a burst and started again:
+  hangups it missed while away were posted by the simulator's mod_json_cdr, spooled to its err-log-dir
+  when the posts failed, and re-ingested by ``careline cdr import``; what it had taken and not written is
+  redelivered; afterwards every leg's record is there exactly once.
 
 Bounds are generous waits for a condition, never speed assertions."""
 
@@ -15,8 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
+import signal
 import socket
 import sqlite3
+import subprocess
+import sys
 from contextlib import asynccontextmanager
 
 import httpx
@@ -239,6 +244,82 @@ async def test_cdr_service_stopped_during_a_burst_and_restarted_misses_no_leg(
         assert not list(spool.glob("*.cdr.json"))  # all moved to imported/
     finally:
         await _stop(second)
+
+
+async def test_cdr_service_killed_during_a_burst_and_restarted_misses_no_leg(
+    switch, legs, nats_url, bus, tmp_path
+):
+    """SIGKILL, not a stop: no drain, no shutdown, a batch possibly taken and not acked, legs taken from ESL
+    and not yet on JetStream lost with the process. What it had made durable is redelivered to the next
+    writer (after write_ack_wait_s); what it had not is in mod_json_cdr's spool."""
+    db_file, spool = tmp_path / "cdr.db", tmp_path / "json_cdr"
+    port = _free_port()
+    settings = settings_for(switch, nats_url, sqlite_url(db_file), http_host="127.0.0.1", http_port=port)
+    url = f"http://127.0.0.1:{port}/v1/intake/json-cdr"
+    reporter = attach(switch, JsonCdrConfig(url=url, retries=2, delay=0.05, err_log_dir=spool))
+    first = await _spawn(settings, tmp_path / "first.log")
+    killed = asyncio.Event()
+
+    async def kill_a_third_in(n: int) -> None:
+        if n == CALLS // 3:
+            first.send_signal(signal.SIGKILL)
+            await asyncio.to_thread(first.wait, 30)
+            killed.set()
+
+    try:
+        await burst(switch, on_call=kill_a_third_in)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert killed.is_set() and first.returncode == -signal.SIGKILL
+    await until(lambda: not reporter._tasks, 30, "mod_json_cdr done posting or spooling")
+    assert reporter.spooled > 0, "no leg ended while the service was dead: the test proves nothing"
+
+    second = await _serve(create_app(settings))  # same database, same NATS durable
+    try:
+        sessions = second.config.app.state.runtime.sessions
+        wanted = set(legs)
+        assert len(wanted) == len(legs) == 2 * CALLS
+        report = await import_dir(bus, spool)  # `careline cdr import <err-log-dir>`
+        assert report.rejected == 0 and report.imported + report.already == reporter.spooled
+        await until(lambda: _all_stored(sessions, wanted), 60, "every leg stored after the restart")
+        uuids, rows = await stored_legs(sessions)
+        assert uuids == wanted and rows == len(wanted)  # every leg, exactly once
+    finally:
+        await _stop(second)
+
+
+async def _spawn(settings: CdrSettings, log_file) -> subprocess.Popen:
+    """``careline serve cdr`` as its own process, configured like ``settings``; returns once it is ready."""
+    env = dict(os.environ)
+    for name in (
+        "db_url", "nats_url", "esl_host", "esl_port", "esl_password", "http_host", "http_port",
+        "backlog_check_s", "write_linger_s", "write_ack_wait_s",
+    ):  # fmt: skip
+        env[f"CARELINE_CDR_{name.upper()}"] = str(getattr(settings, name))
+    env["CARELINE_CDR_ENV"] = "test"
+    proc = _popen([sys.executable, "-m", "careline.cli", "serve", "cdr"], env, log_file)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.http_port}", timeout=2) as client:
+
+        async def ready() -> bool:
+            if proc.poll() is not None:
+                raise AssertionError(f"careline serve cdr exited: {log_file.read_text()[-2000:]}")
+            try:
+                return (await client.get("/readyz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        try:
+            await until(ready, 60, "careline serve cdr ready")
+        except BaseException:
+            proc.kill()
+            raise
+    return proc
+
+
+def _popen(cmd: list[str], env: dict, log_file) -> subprocess.Popen:
+    with open(log_file, "w") as log:
+        return subprocess.Popen(cmd, env=env, stdout=log, stderr=log)
 
 
 async def _all_stored(sessions, wanted: set[str]) -> bool:
