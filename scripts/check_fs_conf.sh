@@ -31,6 +31,7 @@ CARELINE_FS_CONF_DIR="$work/rendered" \
   CARELINE_FS_EXPERT_PASSWORD=check-expert-secret \
   CARELINE_FS_SUPERVISOR_PASSWORD=check-supervisor-secret \
   CARELINE_FS_ESL_PASSWORD_ACD=check-acd-secret \
+  CARELINE_FS_JSON_CDR_CREDENTIALS=json_cdr:check-json-cdr-secret \
   CARELINE_FS_SIP_IP=192.0.2.10 CARELINE_FS_RTP_IP=192.0.2.10 CARELINE_FS_VERTO_IP=192.0.2.10 \
   CARELINE_FS_ESL_LISTEN_IP=192.0.2.10 CARELINE_FS_VERTO_MCAST_IP=224.1.1.1 \
   sh "$conf/bin/careline-fs-preflight"

@@ -23,7 +23,15 @@ DIAL_STRING = (
     "${sofia_contact(*/${dialed_user}@${dialed_domain})},${verto_contact(${dialed_user}@${dialed_domain})}"
 )
 # Globals FreeSWITCH defines itself before reading vars.xml.
-BUILTIN_VARS = {"local_ip_v4", "local_ip_v6", "sounds_dir", "recordings_dir", "certs_dir", "hostname"}
+BUILTIN_VARS = {
+    "local_ip_v4",
+    "local_ip_v6",
+    "sounds_dir",
+    "recordings_dir",
+    "certs_dir",
+    "hostname",
+    "log_dir",
+}
 # Generated at start-up by bin/careline-fs-preflight; absent from the repository on purpose.
 GENERATED_GLOBS = {"env/careline.xml", "../env/verto-mcast.xml"}
 # Modules a stock FreeSWITCH 1.11.2 builds (the uncommented lines of its build/modules.conf.in).
@@ -35,8 +43,10 @@ STOCK_MODULES = set(
     "mod_local_stream mod_native_file mod_png mod_sndfile mod_tone_stream mod_lua mod_console mod_logfile "
     "mod_syslog mod_say_en mod_xml_cdr mod_xml_rpc mod_xml_scgi".split()
 )
-# Commented out in that file, enabled before building (docs/ops/freeswitch.md): careline's voice needs them.
+# Commented out in that file, enabled before building (docs/ops/freeswitch.md): careline's voice needs the
+# first two, the cdr service's backstop the third (docs/adr/0002).
 VOICE_MODULES = {"mod_tts_commandline", "mod_say_zh"}
+EXTRA_MODULES = VOICE_MODULES | {"mod_json_cdr"}
 USERS = [str(n) for n in range(1001, 1011)] + ["2001", "2002", "2003", "3001"]
 SERVICES = ["acd", "ivr", "billing", "cdr", "qa", "crm"]
 
@@ -105,22 +115,22 @@ def test_root_includes_every_section(document):
     assert {"configuration", "dialplan", "directory"} <= sections
 
 
-def test_modules_careline_needs_are_loaded_and_cdr_modules_are_off(document):
+def test_modules_careline_needs_are_loaded(document):
     loaded = {m.get("module") for m in _configuration(document, "modules.conf").iter("load")}
     needed = {
         "mod_console", "mod_logfile", "mod_event_socket", "mod_sofia", "mod_verto", "mod_rtc",
         "mod_commands", "mod_conference", "mod_dptools", "mod_dialplan_xml", "mod_sndfile",
         "mod_native_file", "mod_local_stream", "mod_tone_stream", "mod_say_en", "mod_db", "mod_hash",
-        "mod_expr", "mod_loopback", *VOICE_MODULES,
+        "mod_expr", "mod_loopback", *VOICE_MODULES, "mod_json_cdr",
     }  # fmt: skip
     assert needed <= loaded
-    assert not loaded & {"mod_json_cdr", "mod_xml_cdr"}
+    assert "mod_xml_cdr" not in loaded
 
 
 def test_every_module_is_one_a_stock_build_has_or_the_voice_needs(document):
     # Issue 8: mod_flite is not built by default, so the switch had no TTS at all.
     loaded = {m.get("module") for m in _configuration(document, "modules.conf").iter("load")}
-    assert loaded - STOCK_MODULES == VOICE_MODULES
+    assert loaded - STOCK_MODULES == EXTRA_MODULES
     assert "mod_flite" not in loaded
 
 
@@ -128,6 +138,7 @@ def test_every_module_configuration_is_present(document):
     for name in [
         "event_socket.conf", "acl.conf", "sofia.conf", "verto.conf", "conference.conf",
         "local_stream.conf", "switch.conf", "logfile.conf", "console.conf", "db.conf", "msrp.conf",
+        "json_cdr.conf",
     ]:  # fmt: skip
         _configuration(document, name)
 
@@ -144,6 +155,7 @@ def test_event_socket_takes_password_and_ip_from_variables_behind_an_acl(documen
 def test_no_real_secret_is_shipped(document):
     values = _globals(document)
     assert values["careline_esl_password"] == "CHANGE_ME"
+    assert values["careline_json_cdr_cred"] == "CHANGE_ME"
     for user in USERS:
         assert values[f"careline_pw_{user}"] == "CHANGE_ME"
     for service in SERVICES:
@@ -250,6 +262,7 @@ def _run_preflight(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedP
 
 GOOD_ENV = {
     "CARELINE_FS_ESL_PASSWORD": "a-real-esl-secret",
+    "CARELINE_FS_JSON_CDR_CREDENTIALS": "json_cdr:a-real-cdr-secret",
     "CARELINE_FS_AGENT_PASSWORD": "agent-secret-1",
     "CARELINE_FS_EXPERT_PASSWORD": "expert-secret-1",
     "CARELINE_FS_SUPERVISOR_PASSWORD": "super-secret-1",
@@ -493,3 +506,31 @@ def test_tts_commandline_has_its_configuration():
         pytest.skip("autoload_configs/tts_commandline.conf.xml not written yet (voice, issue 8 part 3)")
     params = _params(ET.parse(path).getroot())
     assert "${text}" in params["command"] and "${file}" in params["command"]
+
+
+def test_every_leg_is_posted_to_the_cdr_service_as_adr_0002_asks(tmp_path):
+    document, values = _rendered(
+        tmp_path, {"CARELINE_FS_JSON_CDR_URL": "http://cdr.example:8103/v1/intake/json-cdr"}
+    )
+    params = dict(_param_list(_configuration(document, "json_cdr.conf"), values))
+    assert params["url"] == "http://cdr.example:8103/v1/intake/json-cdr"
+    assert params["cred"] == "json_cdr:a-real-cdr-secret"
+    assert (params["encode"], params["encode-values"], params["log-b-leg"]) == ("false", "false", "true")
+    assert params["log-errors-to-disk"] == "true" and params["prefix-a-leg"] == "false"
+    assert "queue-capacity" not in params  # a queue is discarded at shutdown (docs/adr/0002)
+    _, values = _rendered(tmp_path, {})
+    assert values["careline_json_cdr_url"] == "http://127.0.0.1:8103/v1/intake/json-cdr"  # the cdr's port
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "no-colon-secret", "json_cdr:short", "json_cdr:CHANGE_ME", ":only-a-password"]
+)
+def test_preflight_refuses_missing_or_weak_json_cdr_credentials(tmp_path, bad):
+    result = _run_preflight(tmp_path, {**GOOD_ENV, "CARELINE_FS_JSON_CDR_CREDENTIALS": bad})
+    assert result.returncode != 0
+    assert "CARELINE_FS_JSON_CDR_CREDENTIALS" in result.stderr
+
+
+def test_preflight_refuses_a_json_cdr_url_that_is_not_http(tmp_path):
+    result = _run_preflight(tmp_path, {**GOOD_ENV, "CARELINE_FS_JSON_CDR_URL": "cdr.example:8103"})
+    assert result.returncode != 0 and "CARELINE_FS_JSON_CDR_URL" in result.stderr
