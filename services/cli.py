@@ -124,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         from careline.prompts.cli import main as prompts_main
 
         return prompts_main(argv[1:])
+    if argv[:1] == ["users"]:  # careline users add|list|disable|passwd (issue 9): careline.core.auth.cli
+        from careline.core.auth.cli import main as users_main
+
+        return users_main(argv[1:])
     if argv[:1] == ["loadgen"]:
         from careline.loadgen import main as loadgen_main
 

@@ -1,0 +1,76 @@
+"""FastAPI guard for routes (design §6, issue 9 §1–2): ``require(*roles)``.
+
+Wiring, per service (``create_app``)::
+
+    app.state.auth = Authenticator.from_settings(env=settings.env)
+    app.include_router(api.router, dependencies=[Depends(require(Role.AGENT, Role.SUPERVISOR))])
+
+or per route, to get the caller: ``principal: Annotated[Principal, Depends(require(Role.ADMIN))]``.
+
+- no ``Authorization: Bearer`` header, or a token failing any check -> 401 + ``WWW-Authenticate: Bearer``;
+- a valid token without any of the roles -> 403;
+- the token cannot be checked (provider keys unavailable) or the app has no Authenticator -> 503: denied
+  either way (fail closed), never passed through.
+``/healthz``, ``/readyz`` and ``/metrics`` are routes of the app itself (careline.core.web), not of the
+service's routers, so guarding the routers leaves them open. The Principal is also put on
+``request.state.principal`` for the audit log (careline.core.audit).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from fastapi import HTTPException, Request
+
+from careline.core.auth.errors import AuthError, AuthUnavailable
+from careline.core.auth.principal import Principal
+from careline.core.auth.roles import Role
+
+log = logging.getLogger("careline.auth")
+
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="careline"'}
+
+
+def require(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency admitting a caller holding any of ``roles`` (none given: any authenticated caller)."""
+    wanted = tuple(Role(r) for r in roles)
+
+    async def guard(request: Request) -> Principal:
+        principal = await authenticate_request(request)
+        if not principal.has_any(*wanted):
+            log.info("forbidden: %s lacks %s for %s", principal.actor, wanted, request.url.path)
+            raise HTTPException(status_code=403, detail="forbidden: role not allowed")
+        request.state.principal = principal
+        return principal
+
+    guard.__name__ = "require_" + "_".join(r.value for r in wanted) if wanted else "require_authenticated"
+    return guard
+
+
+async def authenticate_request(request: Request) -> Principal:
+    authenticator = getattr(request.app.state, "auth", None)
+    if authenticator is None:
+        log.error("no Authenticator on app.state.auth: refusing %s", request.url.path)
+        raise HTTPException(status_code=503, detail="authentication unavailable")
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        raise HTTPException(status_code=401, detail="not authenticated", headers=CHALLENGE)
+    try:
+        return await authenticator.authenticate(token)
+    except AuthUnavailable as exc:
+        raise HTTPException(status_code=503, detail="authentication unavailable") from exc
+    except AuthError as exc:
+        log.info("token refused for %s: %s", request.url.path, exc.reason)
+        headers = {"WWW-Authenticate": 'Bearer realm="careline", error="invalid_token"'}
+        raise HTTPException(status_code=401, detail="invalid token", headers=headers) from exc
+
+
+def bearer_token(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
