@@ -13,13 +13,15 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 # (script, arguments): the CDR bench runs once on the ESL intake at three rates and once at one rate
-# with the simulator's mod_json_cdr posting every leg too (issue 15; ~40 s together)
+# with the simulator's mod_json_cdr posting every leg too; the suite bench gives careline's own CPU per
+# call, service by service (issue 15; ~100 s together)
 BENCHES = [
     ("esl_bench.py",),
     ("acd_bench.py",),
     ("billing_bench.py",),
     ("cdr_bench.py",),
     ("cdr_bench.py", "30", "--json-cdr"),
+    ("suite_bench.py",),
 ]
 
 
