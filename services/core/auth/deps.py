@@ -13,7 +13,8 @@ or per route, to get the caller: ``principal: Annotated[Principal, Depends(requi
   either way (fail closed), never passed through.
 ``/healthz``, ``/readyz`` and ``/metrics`` are routes of the app itself (careline.core.web), not of the
 service's routers, so guarding the routers leaves them open. The Principal is also put on
-``request.state.principal`` for the audit log (careline.core.audit).
+``request.state.principal`` for the audit log (careline.core.audit); a 403 is itself recorded there
+(``access.denied``) when the app has ``app.state.audit``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def require(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
         principal = await authenticate_request(request)
         if not principal.has_any(*wanted):
             log.info("forbidden: %s lacks %s for %s", principal.actor, wanted, request.url.path)
+            await _record_denial(request, principal, wanted)
             raise HTTPException(status_code=403, detail="forbidden: role not allowed")
         request.state.principal = principal
         return principal
@@ -64,6 +66,27 @@ async def authenticate_request(request: Request) -> Principal:
         log.info("token refused for %s: %s", request.url.path, exc.reason)
         headers = {"WWW-Authenticate": 'Bearer realm="careline", error="invalid_token"'}
         raise HTTPException(status_code=401, detail="invalid token", headers=headers) from exc
+
+
+async def _record_denial(request: Request, principal: Principal, wanted: tuple[Role, ...]) -> None:
+    """A refused attempt by a known caller goes to the audit log when the app has one (issue 9 §3)."""
+    audit = getattr(request.app.state, "audit", None)
+    if audit is None:
+        return
+    from careline.core.audit.writer import AuditEntry, Outcome, client_address
+
+    entry = AuditEntry.by(
+        principal,
+        "access.denied",
+        f"{request.method} {request.url.path}"[:200],
+        outcome=Outcome.DENIED,
+        source=client_address(request),
+        detail={"needs": [r.value for r in wanted]},
+    )
+    try:
+        await audit.record(entry)
+    except Exception:  # the request is refused either way; a failing audit write must not hide that
+        log.exception("could not record a denial for %s", principal.actor)
 
 
 def bearer_token(header: str | None) -> str | None:
