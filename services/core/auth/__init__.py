@@ -1,7 +1,7 @@
 """Identity and access for every careline service (design §6, issue 9 §1–2, R-ADM1).
 
 Public surface:
-    Role, Principal, require(*roles), Authenticator, AuthSettings
+    Role, Principal, require(*roles), AUTH_RESPONSES(route), Authenticator, AuthSettings
     OwnIssuer (careline's own tokens), OidcVerifier + JwksCache (a hospital's OpenID Connect provider)
     AuthError, AuthUnavailable
     the users store: careline.core.auth.store (add_user, find_user, list_users, disable_user, ...),
@@ -12,7 +12,7 @@ See docs/adr/0003-identity-and-audit.md.
 
 from careline.core.auth.api import token_router
 from careline.core.auth.authenticator import Authenticator
-from careline.core.auth.deps import authenticate_request, require
+from careline.core.auth.deps import AUTH_RESPONSES, authenticate_request, require
 from careline.core.auth.errors import AuthError, AuthUnavailable
 from careline.core.auth.migrate import migrate_users
 from careline.core.auth.oidc import JwksCache, OidcVerifier
@@ -23,6 +23,7 @@ from careline.core.auth.service import GrantRefused, TokenPair, TokenService
 from careline.core.auth.settings import AuthSettings
 
 __all__ = [
+    "AUTH_RESPONSES",
     "AuthError",
     "AuthSettings",
     "AuthUnavailable",

@@ -6,6 +6,9 @@ Wiring, per service (``create_app``)::
     app.include_router(api.router, dependencies=[Depends(require(Role.AGENT, Role.SUPERVISOR))])
 
 or per route, to get the caller: ``principal: Annotated[Principal, Depends(require(Role.ADMIN))]``.
+One ``require`` per operation (a router whose routes need different roles is split, or guards each
+route): the roles it admits are the operation's ``security`` in OpenAPI (``{"bearer": ["agent", ...]}``;
+3.1 allows role names there), which the RBAC matrix test reads. A second guard on one request raises.
 
 - no ``Authorization: Bearer`` header, or a token failing any check -> 401 + ``WWW-Authenticate: Bearer``;
 - a valid token without any of the roles -> 403;
@@ -22,7 +25,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from careline.core.auth.errors import AuthError, AuthUnavailable
 from careline.core.auth.principal import Principal
@@ -31,13 +36,36 @@ from careline.core.auth.roles import Role
 log = logging.getLogger("careline.auth")
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="careline"'}
+# Declares the bearer scheme in OpenAPI (every guarded operation then lists ``security``); it never
+# refuses by itself (auto_error=False): the guard below decides, with the answers documented here.
+BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", description="careline access token (JWT)")
+
+
+class AuthProblem(BaseModel):
+    detail: str
+
+
+# For ``include_router(..., responses=AUTH_RESPONSES)``: the refusals every guarded operation can give.
+AUTH_RESPONSES: dict[int | str, dict] = {
+    401: {"model": AuthProblem, "description": "no token, or a token that is invalid or expired"},
+    403: {"model": AuthProblem, "description": "the token's roles do not admit this operation"},
+    503: {"model": AuthProblem, "description": "tokens cannot be checked right now (denied)"},
+}
 
 
 def require(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency admitting a caller holding any of ``roles`` (none given: any authenticated caller)."""
     wanted = tuple(Role(r) for r in roles)
 
-    async def guard(request: Request) -> Principal:
+    async def guard(
+        request: Request,
+        # A default, not Annotated: postponed annotations cannot see ``wanted``. The scopes are the role
+        # names, which OpenAPI 3.1 allows on any scheme: the spec then says who may call each operation.
+        _scheme: HTTPAuthorizationCredentials | None = Security(BEARER, scopes=[r.value for r in wanted]),
+    ) -> Principal:
+        if getattr(request.state, "principal", None) is not None:
+            # OpenAPI would show the union of both guards' roles while both must pass: one rule only.
+            raise RuntimeError(f"more than one require() guards {request.url.path}")
         principal = await authenticate_request(request)
         if not principal.has_any(*wanted):
             log.info("forbidden: %s lacks %s for %s", principal.actor, wanted, request.url.path)

@@ -11,7 +11,14 @@ import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Request
 
-from careline.core.auth import AuthSettings, AuthUnavailable, Principal, Role, require
+from careline.core.auth import (
+    AUTH_RESPONSES,
+    AuthSettings,
+    AuthUnavailable,
+    Principal,
+    Role,
+    require,
+)
 from careline.core.auth.testing import TokenMinter
 from careline.core.settings import ServiceSettings
 from careline.core.web import add_readiness_check, service_app
@@ -36,11 +43,22 @@ def tiny_app(minter: TokenMinter | None) -> FastAPI:
     async def calls(request: Request) -> dict:
         return {"actor": request.state.principal.actor}
 
-    @router.post("/config")
+    admin = APIRouter(prefix="/v1", responses=AUTH_RESPONSES)  # a route needing other roles: its own router
+
+    @admin.post("/config")
     async def config(principal: Annotated[Principal, Depends(require(Role.ADMIN))]) -> dict:
         return {"by": principal.subject, "roles": sorted(principal.roles)}
 
-    app.include_router(router, dependencies=[Depends(require(Role.AGENT, Role.SUPERVISOR, Role.ADMIN))])
+    @admin.get("/nested", dependencies=[Depends(require(Role.ADMIN)), Depends(require(Role.QA))])
+    async def nested() -> dict:
+        return {}
+
+    app.include_router(
+        router,
+        dependencies=[Depends(require(Role.AGENT, Role.SUPERVISOR, Role.ADMIN))],
+        responses=AUTH_RESPONSES,
+    )
+    app.include_router(admin)
     return app
 
 
@@ -127,3 +145,23 @@ async def test_tokens_that_cannot_be_checked_are_denied(minter: TokenMinter) -> 
     app.state.auth = ProviderDown()
     response = await call(app, "GET", "/v1/calls", minter.headers(Role.ADMIN))
     assert response.status_code == 503
+
+
+def test_openapi_declares_the_bearer_scheme_and_the_refusals(minter: TokenMinter) -> None:
+    spec = tiny_app(minter).openapi()
+    assert spec["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "careline access token (JWT)",
+    }
+    calls, config = spec["paths"]["/v1/calls"]["get"], spec["paths"]["/v1/config"]["post"]
+    # The roles each operation admits are in its security requirement (OpenAPI 3.1 role names).
+    assert calls["security"] == [{"bearer": ["agent", "supervisor", "admin"]}]
+    assert config["security"] == [{"bearer": ["admin"]}]
+    for operation in (calls, config):
+        assert {"401", "403", "503"} <= set(operation["responses"])
+
+
+async def test_two_guards_on_one_operation_are_refused(minter: TokenMinter) -> None:
+    with pytest.raises(RuntimeError, match="more than one"):
+        await call(tiny_app(minter), "GET", "/v1/nested", minter.headers(Role.ADMIN, Role.QA))
