@@ -192,9 +192,11 @@ async def test_consultation_cut_when_credit_runs_out(center):
     should = _expert_answered_at(c["sw"], "2001") + 120
     assert abs(ended_at - should) <= 1.0, (ended_at, should)
     assert c["ended"] == [caller]  # billing asked the owner, who ended it before the backstop
-    # The backstop was set at authorisation and re-armed at the answer; the caller was warned.
+    # The backstop was set at authorisation and re-armed at the answer; the caller was warned. The real
+    # switch's sched_hangup adds a task rather than replacing one, so each arming first drops the old.
     mine = [cmd for cmd in c["commands"] if caller in cmd]
-    assert mine[:2] == [f"sched_hangup +{120 + GRACE} {caller} ALLOTTED_TIMEOUT"] * 2, mine
+    arm = [f"sched_del {caller}", f"sched_hangup +{120 + GRACE} {caller} ALLOTTED_TIMEOUT"]
+    assert mine[:4] == arm * 2, mine
     assert any(cmd.startswith(f"uuid_broadcast {caller} ") for cmd in mine), mine
 
     # The final charge from the expert leg's CDR: two minutes, exactly the hold, with the interim
