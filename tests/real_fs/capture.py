@@ -448,6 +448,10 @@ def sched_hangup(ctx: Ctx) -> None:
     ctx.link.drain(3)
     ctx.link.api("show tasks")
     since = ctx.link.mark()
+    ctx.link.api(f"sched_hangup +60 {u}")
+    task = ctx.link.wait_name("ADD_SCHEDULE", None, since, 5)["Task-ID"]
+    ctx.link.api(f"sched_del {task}")  # by task id
+    since = ctx.link.mark()
     ctx.link.api(f"sched_hangup +2 {u}")
     ctx.link.wait_name("CHANNEL_DESTROY", u, since, 20)
     ctx.link.drain(0.5)
@@ -581,6 +585,17 @@ def record_eavesdrop(ctx: Ctx) -> None:
     link.api(f"uuid_kill {e}")
     link.wait_name("CHANNEL_DESTROY", e, since, 15)
     link.drain(0.5)
+    ctx.kill_and_wait(u)
+
+
+@scenario
+def record_hangup(ctx: Ctx) -> None:
+    """uuid_record start on a parked caller that is then hung up (uuid_kill) while recording."""
+    link = ctx.link
+    u = ctx.inbound_parked("9103", 5171)
+    link.drain(0.5)
+    link.api(f"uuid_record {u} start {ctx.env['RUN_DIR']}/recordings/cap_{u}.wav")
+    link.drain(2)
     ctx.kill_and_wait(u)
 
 
