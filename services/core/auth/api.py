@@ -55,11 +55,11 @@ def token_router() -> APIRouter:
             if grant_type == "password":
                 if not username or password is None:
                     return _error("invalid_request", "username and password are required")
-                pair = await service.password_grant(username, password)
+                pair = await service.password_grant(username, password, source=client_address(request))
             elif grant_type == "refresh_token":
                 if not refresh_token:
                     return _error("invalid_request", "refresh_token is required")
-                pair = await service.refresh_grant(refresh_token)
+                pair = await service.refresh_grant(refresh_token, source=client_address(request))
             else:
                 return _error("unsupported_grant_type", "use password or refresh_token")
         except GrantRefused as exc:
@@ -71,6 +71,10 @@ def token_router() -> APIRouter:
         return JSONResponse(body.model_dump(), headers=NO_STORE)
 
     return router
+
+
+def client_address(request: Request) -> str:
+    return str(request.client.host) if request.client and request.client.host else ""
 
 
 def _error(code: str, description: str) -> JSONResponse:

@@ -8,6 +8,8 @@
 The database is ``--db-url`` or ``CARELINE_AUTH_DB_URL``; it is migrated first. A password is read from
 standard input (``--password-stdin``, one line) or asked twice on the terminal; it must pass the strength
 rule of careline.core.secrets (12 characters at least). Nothing printed ever includes a password or hash.
+Every change is written to the audit log of the same database (actor ``cli:<os user>``) in the change's
+own transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import getpass
 import sys
 
 from careline.core import db
+from careline.core.audit.migrate import migrate_audit
+from careline.core.audit.writer import AuditEntry, append
 from careline.core.auth import store
 from careline.core.auth.migrate import migrate_users
 from careline.core.auth.passwords import MIN_PASSWORD_LENGTH
@@ -86,14 +90,34 @@ def _read_password(from_stdin: bool) -> str:
     return password
 
 
-async def _with_session(url: str, unit):
+async def _with_session(url: str, unit, *, audit: tuple[str, str, dict] | None = None):
+    """Run ``unit(session)`` in one transaction; a change is audited in that same transaction.
+
+    ``audit`` = (action, target, detail); the actor is the operating-system user running the command.
+    """
     await migrate_users(url)
+    if audit is not None:
+        await migrate_audit(url)
     engine = db.make_engine(url)
     try:
         async with db.session_factory(engine).begin() as session:
-            return await unit(session)
+            result = await unit(session)
+            if audit is not None:
+                action, target, detail = audit
+                entry = AuditEntry(
+                    action=action, target=target, actor=f"cli:{_os_user()}", source="cli", detail=detail
+                )
+                await append(session, entry, service="cli")
+            return result
     finally:
         await engine.dispose()
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 async def _add(args: argparse.Namespace, url: str) -> int:
@@ -102,7 +126,8 @@ async def _add(args: argparse.Namespace, url: str) -> int:
     async def unit(session):
         return await store.add_user(args.name, password, args.role, session=session, extension=args.extension)
 
-    user = await _with_session(url, unit)
+    detail = {"roles": sorted(args.role), "extension": args.extension or ""}
+    user = await _with_session(url, unit, audit=("auth.user.add", f"user:{args.name}", detail))
     print(f"added {user.username} ({user.roles}) id {user.id}")
     return 0
 
@@ -116,13 +141,21 @@ async def _list(_args: argparse.Namespace, url: str) -> int:
 
 
 async def _disable(args: argparse.Namespace, url: str) -> int:
-    user = await _with_session(url, lambda session: store.disable_user(args.name, session=session))
+    user = await _with_session(
+        url,
+        lambda session: store.disable_user(args.name, session=session),
+        audit=("auth.user.disable", f"user:{args.name}", {}),
+    )
     print(f"disabled {user.username}; their refresh tokens are revoked")
     return 0
 
 
 async def _passwd(args: argparse.Namespace, url: str) -> int:
     password = _read_password(args.password_stdin)
-    user = await _with_session(url, lambda session: store.set_password(args.name, password, session=session))
+    user = await _with_session(
+        url,
+        lambda session: store.set_password(args.name, password, session=session),
+        audit=("auth.user.password", f"user:{args.name}", {}),
+    )
     print(f"password of {user.username} changed")
     return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from careline.core.db import new_metadata
@@ -28,6 +28,9 @@ class User(Base):
     roles: Mapped[str] = mapped_column(Text)  # space-separated careline role names
     extension: Mapped[str | None] = mapped_column(String(32), nullable=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Password guessing: after MAX_FAILED_LOGINS wrong passwords in a row the account waits LOCKOUT_S.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

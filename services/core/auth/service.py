@@ -39,28 +39,59 @@ class TokenPair:
 
 
 class TokenService:
+    """Grants tokens; with ``audit`` (a careline.core.audit.AuditLog) every grant and refusal is recorded,
+    and a token is handed out only once its grant is (an audit write that fails refuses the login)."""
+
     def __init__(
-        self, issuer: OwnIssuer, sessions: async_sessionmaker[AsyncSession], *, refresh_ttl_s: int
+        self,
+        issuer: OwnIssuer,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        refresh_ttl_s: int,
+        audit=None,
     ) -> None:
         if not issuer.can_sign:
             raise ValueError("the token endpoint needs CARELINE_AUTH_SIGNING_KEY (a secret or a private key)")
         self.issuer = issuer
         self.sessions = sessions
         self.refresh_ttl_s = refresh_ttl_s
+        self.audit = audit
 
-    async def password_grant(self, username: str, password: str) -> TokenPair:
+    async def password_grant(self, username: str, password: str, *, source: str = "") -> TokenPair:
+        refused: GrantRefused | None = None
         async with self.sessions.begin() as session:
-            user = await store.find_user(username, session=session)
-            # Always hash, even for an unknown user: the answer time does not tell who exists.
-            ok = await verify_password(password, user.password_hash if user else None)
-            if user is None or not ok:
-                raise GrantRefused("bad user name or password", username=username)
-            if user.disabled:
-                raise GrantRefused("user disabled", username=username, user_id=user.id)
-            refresh = await store.issue_refresh(user, session=session, ttl_s=self.refresh_ttl_s)
-            return self._pair(refresh)
+            try:
+                refresh = await self._check_password(username, password, session=session)
+            except GrantRefused as exc:
+                refused = exc  # leave the block normally so the failure count commits
+        target = f"user:{username.strip()[:100]}"
+        if refused is not None:
+            await self._record(
+                "auth.token.password", target, "denied", source, refused.reason, refused.user_id
+            )
+            raise refused
+        pair = self._pair(refresh)
+        await self._record("auth.token.password", target, "ok", source, "", pair.user_id, pair.token_id)
+        return pair
 
-    async def refresh_grant(self, refresh_token: str) -> TokenPair:
+    async def _check_password(self, username: str, password: str, *, session: AsyncSession):
+        user = await store.find_user(username, session=session)
+        # Always hash, even for an unknown or locked user: the answer time does not tell who exists.
+        ok = await verify_password(password, user.password_hash if user else None)
+        if user is None:
+            raise GrantRefused("bad user name or password", username=username)
+        if store.is_locked(user):
+            raise GrantRefused("account locked after repeated failures", username=username, user_id=user.id)
+        if not ok:
+            locked = await store.note_failed_login(user, session=session)
+            reason = "bad password; account now locked" if locked else "bad user name or password"
+            raise GrantRefused(reason, username=username, user_id=user.id)
+        if user.disabled:
+            raise GrantRefused("user disabled", username=username, user_id=user.id)
+        store.note_good_login(user)
+        return await store.issue_refresh(user, session=session, ttl_s=self.refresh_ttl_s)
+
+    async def refresh_grant(self, refresh_token: str, *, source: str = "") -> TokenPair:
         refused: store.RefreshRefused | None = None
         async with self.sessions.begin() as session:
             try:
@@ -70,8 +101,43 @@ class TokenService:
         if refused is not None:
             if refused.reused:
                 log.warning("refresh token replayed for user %s: login revoked", refused.user_id)
+            target = f"user-id:{refused.user_id}" if refused.user_id else "refresh-token"
+            await self._record(
+                "auth.token.refresh", target, "denied", source, refused.reason, refused.user_id
+            )
             raise GrantRefused(refused.reason, user_id=refused.user_id) from refused
-        return self._pair(refresh)
+        pair = self._pair(refresh)
+        target = f"user:{pair.username}"
+        await self._record("auth.token.refresh", target, "ok", source, "", pair.user_id, pair.token_id)
+        return pair
+
+    async def _record(
+        self,
+        action: str,
+        target: str,
+        outcome: str,
+        source: str,
+        reason: str,
+        user_id: str | None,
+        token_id: str = "",
+    ) -> None:
+        if self.audit is None:
+            return
+        from careline.core.audit.writer import AuditEntry, Outcome
+
+        # Before a login succeeds nobody is verified: the actor is the account it claims, when known.
+        actor = f"{self.issuer.issuer}|{user_id}" if user_id else "anonymous"
+        detail = {"reason": reason} if reason else {}
+        entry = AuditEntry(
+            action=action,
+            target=target,
+            actor=actor,
+            token_id=token_id,
+            outcome=Outcome(outcome),
+            source=source,
+            detail=detail,
+        )
+        await self.audit.record(entry)
 
     def _pair(self, refresh: store.IssuedRefresh) -> TokenPair:
         user = refresh.user

@@ -89,6 +89,7 @@ async def add_user(
         roles=" ".join(sorted(r.value for r in parsed)),
         extension=extension or None,
         disabled=False,
+        failed_logins=0,
     )
     session.add(user)
     await session.flush()
@@ -128,7 +129,32 @@ async def set_password(
     kwargs = {} if scrypt_n is None else {"n": scrypt_n}
     user.password_hash = await hash_password(password, **kwargs)
     user.updated_at = _utcnow()
+    note_good_login(user)  # an admin's reset also lifts a lockout
     return user
+
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT_S = 15 * 60
+
+
+def is_locked(user: User, *, now: dt.datetime | None = None) -> bool:
+    return user.locked_until is not None and _aware(user.locked_until) > (now or _utcnow())
+
+
+async def note_failed_login(user: User, *, session: AsyncSession) -> bool:
+    """Count a wrong password; the MAX_FAILED_LOGINS-th in a row locks the account. True when locked now."""
+    await session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
+    await session.refresh(user, ["failed_logins"])
+    if user.failed_logins < MAX_FAILED_LOGINS:
+        return False
+    user.failed_logins = 0
+    user.locked_until = _utcnow() + dt.timedelta(seconds=LOCKOUT_S)
+    return True
+
+
+def note_good_login(user: User) -> None:
+    user.failed_logins = 0
+    user.locked_until = None
 
 
 async def count_users(*, session: AsyncSession) -> int:

@@ -106,3 +106,23 @@ async def test_the_added_user_is_in_the_database_with_a_hash(tmp_path, monkeypat
     assert code == 0
     user = await find(url, "zhao")
     assert user.password_hash.startswith("scrypt$") and PASSWORD not in user.password_hash
+    await asyncio.to_thread(run, monkeypatch, capsys, ["--db-url", url, "disable", "zhao"])
+    engine = db.make_engine(url)
+    try:
+        async with db.session_factory(engine)() as session:
+            from sqlalchemy import text
+
+            from careline.core.audit import verify_chain
+
+            rows = (
+                await session.execute(text("SELECT action, target, actor, source, detail FROM audit_log"))
+            ).all()
+            assert (await verify_chain(session)).ok
+    finally:
+        await engine.dispose()
+    assert [(a, t, s) for a, t, _, s, _ in rows] == [
+        ("auth.user.add", "user:zhao", "cli"),
+        ("auth.user.disable", "user:zhao", "cli"),
+    ]
+    assert all(actor.startswith("cli:") for _, _, actor, _, _ in rows)
+    assert PASSWORD not in rows[0][4] and '"roles":["admin"]' in rows[0][4]

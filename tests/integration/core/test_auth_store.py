@@ -211,3 +211,54 @@ async def test_the_token_endpoint_over_http(sessions, issuer: OwnIssuer) -> None
             assert wrong.json() == unknown.json()  # no telling who exists
             odd = await client.post("/v1/auth/token", data={"grant_type": "client_credentials"})
             assert odd.json()["error"] == "unsupported_grant_type"
+
+
+async def test_repeated_wrong_passwords_lock_the_account_until_an_admin_resets_it(sessions, issuer) -> None:
+    await add(sessions)
+    service = TokenService(issuer, sessions, refresh_ttl_s=600)
+    for _ in range(store.MAX_FAILED_LOGINS - 1):
+        with pytest.raises(GrantRefused, match="bad user name or password"):
+            await service.password_grant("li.na", "guess")
+    assert (await service.password_grant("li.na", PASSWORD)).username == "li.na"  # success resets the count
+    for _ in range(store.MAX_FAILED_LOGINS):
+        with pytest.raises(GrantRefused):
+            await service.password_grant("li.na", "guess")
+    with pytest.raises(GrantRefused, match="locked"):
+        await service.password_grant("li.na", PASSWORD)  # even the right password waits out the lockout
+    async with sessions.begin() as session:
+        await store.set_password("li.na", PASSWORD, session=session, scrypt_n=FAST_SCRYPT)
+    assert (await service.password_grant("li.na", PASSWORD)).username == "li.na"
+
+
+async def test_grants_and_refusals_are_audited(sessions, issuer, db_url: str) -> None:
+    from careline.core.audit import AuditLog, migrate_audit, verify_chain
+
+    await migrate_audit(db_url)
+    user = await add(sessions)
+    audit = AuditLog(sessions, service="console")
+    service = TokenService(issuer, sessions, refresh_ttl_s=600, audit=audit)
+    pair = await service.password_grant("li.na", PASSWORD, source="10.9.8.7")
+    with pytest.raises(GrantRefused):
+        await service.password_grant("li.na", "guess", source="10.9.8.7")
+    with pytest.raises(GrantRefused):
+        await service.password_grant("ghost", "guess")
+    await service.refresh_grant(pair.refresh_token)
+    with pytest.raises(GrantRefused):
+        await service.refresh_grant(pair.refresh_token)
+    async with sessions() as session:
+        from sqlalchemy import text
+
+        rows = (
+            await session.execute(
+                text("SELECT action, actor, target, outcome, source FROM audit_log ORDER BY id")
+            )
+        ).all()
+        assert (await verify_chain(session)).ok
+    me = f"careline|{user.id}"
+    assert [tuple(r) for r in rows] == [
+        ("auth.token.password", me, "user:li.na", "ok", "10.9.8.7"),
+        ("auth.token.password", me, "user:li.na", "denied", "10.9.8.7"),
+        ("auth.token.password", "anonymous", "user:ghost", "denied", ""),
+        ("auth.token.refresh", me, "user:li.na", "ok", ""),
+        ("auth.token.refresh", me, f"user-id:{user.id}", "denied", ""),
+    ]

@@ -24,6 +24,8 @@ def upgrade() -> None:
         sa.Column("roles", sa.Text(), nullable=False),
         sa.Column("extension", sa.String(32), nullable=True),
         sa.Column("disabled", sa.Boolean(), nullable=False),
+        sa.Column("failed_logins", sa.Integer(), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_auth_users"),
