@@ -5,7 +5,7 @@ free just before), so nothing opens on 0.0.0.0 and runs never collide. The SDP o
 an :class:`~tests.real_fs.media.RtpPeer` of the test, which hears and keys; sipp only signals.
 
 - caller: INVITE <service>@switch (no auth: the profile's inbound ACL lets loopback in, context public),
-  ACK, then re-INVITEs answered (recvonly to a sendonly offer) until FreeSWITCH's BYE, or a BYE of its own
+  ACK, then re-INVITEs answered (a hold recvonly) until FreeSWITCH's BYE, or a BYE of its own
   after ``max_s``. The test ends a call with ``uuid_kill``, so the caller's BYE is only a safety net.
 - agent: one sipp REGISTERs user@domain with digest auth, its Contact the port of a second sipp (UAS)
   that rings, answers after ``answer_after_s``, accepts re-INVITEs (hold) and answers BYE.
@@ -51,13 +51,23 @@ def _send(text: str, **attrs: str) -> str:
 
 
 def _reinvites_then_bye(media_port: int, loop_label: int, max_s: float | None) -> str:
-    """Re-INVITEs answered (sendonly offer → recvonly), then the BYE answered; or after ``max_s`` our BYE."""
+    """Re-INVITEs answered as a desk phone does (RFC 3264 §8.4: a sendonly offer, a hold, answered
+    recvonly; any other sendrecv), then the BYE answered; or after ``max_s`` a BYE of our own.
+
+    The direction is read afresh from each offer, whose group must always match: sipp keeps what an
+    earlier match set when a group does not take part. FreeSWITCH's unhold offer has no direction line
+    (sendrecv): its ``a=ptime``, after the direction, is what matches then.
+    """
     sdp = SDP.format(media_port=media_port, direction="sendrecv")
     held = SDP.format(media_port=media_port, direction="recvonly")
     bye_wait = f' timeout="{int(max_s * 1000)}" ontimeout="80"' if max_s else ""
     xml = f'<label id="{loop_label}"/>\n'
-    xml += '<recv request="INVITE" optional="true" next="20">\n'
-    xml += '  <action><ereg regexp="a=sendonly" search_in="body" check_it="false" assign_to="held"/>'
+    xml += '<recv request="INVITE" optional="true" next="20">\n  <action>'
+    xml += '<ereg regexp="a=(sendonly|sendrecv|recvonly|inactive|ptime)" search_in="body" check_it="false" '
+    xml += 'assign_to="offer,sendonly"/>'
+    xml += '<strcmp assign_to="cmp" variable="sendonly" value="sendonly"/>'
+    xml += '<test assign_to="held" variable="cmp" compare="equal" value="0"/>'
+    xml += '<log message="re-INVITE [$sendonly] [$offer]"/>'  # sipp refuses a variable never read
     xml += "</action>\n</recv>\n"
     xml += f'<recv request="BYE"{bye_wait} next="90"/>\n'
     xml += '<label id="20"/>\n<nop test="held" next="22"/>\n'

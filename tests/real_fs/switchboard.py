@@ -30,13 +30,21 @@ class Seen:
     def get(self, key: str, default: str = "") -> str:
         return self.headers.get(key, default)
 
+    @property
+    def switch_time(self) -> float:
+        """When the switch fired it (Event-Date-Timestamp, epoch seconds)."""
+        return int(self.headers["Event-Date-Timestamp"]) / 1e6
+
 
 _KEEP = (
-    "Unique-ID Other-Leg-Unique-ID Caller-Caller-ID-Number Caller-Destination-Number Call-Direction "
+    "Event-Date-Timestamp Unique-ID Other-Leg-Unique-ID Caller-Caller-ID-Number Caller-Destination-Number "
+    "Call-Direction "
     "Application Application-Data Application-Response Application-UUID Playback-File-Path "
     "Playback-Status DTMF-Digit DTMF-Source Hangup-Cause Channel-Call-State Answer-State "
     "variable_sip_call_id variable_careline_call_id variable_careline_lang variable_current_application "
-    "variable_playback_last_offset_pos variable_read_result variable_hold_music"
+    "variable_playback_last_offset_pos variable_read_result variable_hold_music "
+    "variable_rtp_audio_in_packet_count variable_rtp_audio_out_packet_count "
+    "variable_rtp_audio_in_media_packet_count variable_rtp_audio_out_media_packet_count"
 ).split()
 
 
@@ -110,6 +118,22 @@ class Switchboard:
             (f"{e.get('Application')} {e.get('Application-Data')[:90]}", e.get("Application-Response"))
             for e in self.of(uuid, "CHANNEL_EXECUTE_COMPLETE")
             if e.get("Application") in apps
+        ]
+
+    def rtp_counts(self, uuid: str) -> dict[str, str]:
+        """The switch's RTP counters of a leg, from its CHANNEL_HANGUP_COMPLETE."""
+        done = self.of(uuid, "CHANNEL_HANGUP_COMPLETE")
+        prefix = "variable_rtp_audio_"
+        return {
+            k[len(prefix) :]: v for k, v in (done[0].headers if done else {}).items() if k.startswith(prefix)
+        }
+
+    def legs_of_call(self, call_uuid: str) -> list[str]:
+        """Other channels that carry ``careline_call_id`` = the caller's uuid (agent and expert legs)."""
+        return [
+            uuid
+            for uuid, events in self.events.items()
+            if uuid != call_uuid and any(e.get("variable_careline_call_id") == call_uuid for e in events)
         ]
 
     def digits(self, uuid: str) -> str:
