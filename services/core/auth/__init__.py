@@ -12,7 +12,7 @@ See docs/adr/0003-identity-and-audit.md.
 
 from careline.core.auth.api import token_router
 from careline.core.auth.authenticator import Authenticator
-from careline.core.auth.deps import AUTH_RESPONSES, authenticate_request, require
+from careline.core.auth.deps import AUTH_RESPONSES, authenticate_request, current_principal, require
 from careline.core.auth.errors import AuthError, AuthUnavailable
 from careline.core.auth.migrate import migrate_users
 from careline.core.auth.oidc import JwksCache, OidcVerifier
@@ -37,6 +37,7 @@ __all__ = [
     "TokenPair",
     "TokenService",
     "authenticate_request",
+    "current_principal",
     "migrate_users",
     "require",
     "token_router",

@@ -78,6 +78,19 @@ def require(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     return guard
 
 
+def current_principal(request: Request) -> Principal:
+    """The caller a router-level ``require`` verified, for routes that need it::
+
+        async def route(principal: Annotated[Principal, Depends(current_principal)]) -> ...
+
+    Fails closed: on a route no ``require`` guards it raises (a wiring error, never an anonymous actor).
+    """
+    principal = getattr(request.state, "principal", None)
+    if not isinstance(principal, Principal):
+        raise RuntimeError(f"{request.url.path} reads the caller but no require() guards it")
+    return principal
+
+
 async def authenticate_request(request: Request) -> Principal:
     authenticator = getattr(request.app.state, "auth", None)
     if authenticator is None:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI
 
 from careline.core.auth import (
     AUTH_RESPONSES,
@@ -17,6 +17,7 @@ from careline.core.auth import (
     AuthUnavailable,
     Principal,
     Role,
+    current_principal,
     require,
 )
 from careline.core.auth.testing import TokenMinter
@@ -40,14 +41,18 @@ def tiny_app(minter: TokenMinter | None) -> FastAPI:
     router = APIRouter(prefix="/v1")
 
     @router.get("/calls")
-    async def calls(request: Request) -> dict:
-        return {"actor": request.state.principal.actor}
+    async def calls(principal: Annotated[Principal, Depends(current_principal)]) -> dict:
+        return {"actor": principal.actor}
 
     admin = APIRouter(prefix="/v1", responses=AUTH_RESPONSES)  # a route needing other roles: its own router
 
     @admin.post("/config")
     async def config(principal: Annotated[Principal, Depends(require(Role.ADMIN))]) -> dict:
         return {"by": principal.subject, "roles": sorted(principal.roles)}
+
+    @admin.get("/unguarded")
+    async def unguarded(principal: Annotated[Principal, Depends(current_principal)]) -> dict:
+        return {"actor": principal.actor}
 
     @admin.get("/nested", dependencies=[Depends(require(Role.ADMIN)), Depends(require(Role.QA))])
     async def nested() -> dict:
@@ -165,3 +170,8 @@ def test_openapi_declares_the_bearer_scheme_and_the_refusals(minter: TokenMinter
 async def test_two_guards_on_one_operation_are_refused(minter: TokenMinter) -> None:
     with pytest.raises(RuntimeError, match="more than one"):
         await call(tiny_app(minter), "GET", "/v1/nested", minter.headers(Role.ADMIN, Role.QA))
+
+
+async def test_reading_the_caller_on_an_unguarded_route_fails_closed(minter: TokenMinter) -> None:
+    with pytest.raises(RuntimeError, match="no require"):
+        await call(tiny_app(minter), "GET", "/v1/unguarded", minter.headers(Role.ADMIN))
