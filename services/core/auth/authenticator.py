@@ -69,7 +69,8 @@ class Authenticator:
 
     async def authenticate(self, token: str) -> Principal:
         _, claims = unverified_header_and_claims(token)
-        verifier = self._by_issuer.get(claims.get("iss"))  # type: ignore[arg-type]
+        issuer = claims.get("iss")
+        verifier = self._by_issuer.get(issuer) if isinstance(issuer, str) else None
         if verifier is None:
             raise AuthError("issuer not accepted")
         principal = verifier.verify(token)

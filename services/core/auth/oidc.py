@@ -56,6 +56,7 @@ class JwksCache:
         ttl_s: float = 300,
         min_refetch_s: float = 30,
         timeout_s: float = 5,
+        retry_after_failure_s: float = 5,
     ) -> None:
         self.issuer = issuer.rstrip("/")
         self._jwks_url = jwks_url
@@ -65,6 +66,8 @@ class JwksCache:
         self._timeout_s = timeout_s
         self._keys: KeySet | None = None
         self._fetched_at = float("-inf")
+        self._failed_at = float("-inf")
+        self._retry_after_failure_s = retry_after_failure_s
         self._lock = asyncio.Lock()
 
     async def key_for(self, kid: str | None):
@@ -83,12 +86,19 @@ class JwksCache:
         return await self._refresh()
 
     async def _refresh(self) -> KeySet:
+        asked_at = time.monotonic()
         async with self._lock:
+            if self._keys is not None and self._fetched_at >= asked_at:
+                return self._keys  # fetched by a request that held the lock while this one waited
+            if time.monotonic() - self._failed_at < self._retry_after_failure_s:
+                # During an outage requests are denied at once rather than each waiting on the provider.
+                raise AuthUnavailable("identity provider keys unavailable")
             try:
                 self._keys = await self._fetch()
             except (httpx.HTTPError, ValueError, KeyError, TypeError, JoseError) as exc:
                 # Fail closed: stale keys are dropped too, so a provider that revoked a key is obeyed.
                 self._keys = None
+                self._failed_at = time.monotonic()
                 log.warning("jwks of %s unavailable: %s", self.issuer, type(exc).__name__)
                 raise AuthUnavailable("identity provider keys unavailable") from exc
             self._fetched_at = time.monotonic()

@@ -70,7 +70,12 @@ def provider() -> FakeProvider:
 
 
 def verifier(provider: FakeProvider, **kwargs) -> OidcVerifier:
-    jwks = JwksCache(ISSUER, http=provider.client(), min_refetch_s=kwargs.pop("min_refetch_s", 0))
+    jwks = JwksCache(
+        ISSUER,
+        http=provider.client(),
+        min_refetch_s=kwargs.pop("min_refetch_s", 0),
+        retry_after_failure_s=kwargs.pop("retry_after_failure_s", 0),
+    )
     return OidcVerifier(
         issuer=ISSUER,
         audience="careline",
@@ -135,7 +140,7 @@ async def test_jwks_down_denies(provider: FakeProvider) -> None:
 
 
 async def test_jwks_down_after_expiry_denies_even_with_keys_once_cached(provider: FakeProvider) -> None:
-    jwks = JwksCache(ISSUER, http=provider.client(), ttl_s=0)
+    jwks = JwksCache(ISSUER, http=provider.client(), ttl_s=0, retry_after_failure_s=0)
     v = OidcVerifier(issuer=ISSUER, audience="careline", jwks=jwks)
     await v.verify(provider.token())
     provider.down = True
@@ -191,3 +196,36 @@ async def test_the_authenticator_routes_by_issuer_and_refuses_an_unknown_one(pro
     assert (await auth.authenticate(own)).roles == {Role.ADMIN}
     with pytest.raises(AuthError, match="issuer"):
         await auth.authenticate(provider.token(iss="https://other.example"))
+
+
+async def test_during_an_outage_requests_are_denied_without_each_waiting_on_the_provider(
+    provider: FakeProvider,
+) -> None:
+    attempts = 0
+
+    def counting(request: httpx.Request) -> httpx.Response:
+        nonlocal attempts
+        attempts += 1
+        return provider.handler(request)
+
+    jwks = JwksCache(ISSUER, http=httpx.AsyncClient(transport=httpx.MockTransport(counting)), ttl_s=0)
+    v = OidcVerifier(issuer=ISSUER, audience="careline", jwks=jwks)
+    provider.down = True
+    for _ in range(5):
+        with pytest.raises(AuthUnavailable):
+            await v.verify(provider.token())
+    assert attempts == 1
+
+
+async def test_concurrent_first_requests_fetch_the_keys_once(provider: FakeProvider) -> None:
+    import asyncio
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.05)  # the provider answers slowly: the other requests queue meanwhile
+        return provider.handler(request)
+
+    jwks = JwksCache(ISSUER, http=httpx.AsyncClient(transport=httpx.MockTransport(slow)))
+    v = OidcVerifier(issuer=ISSUER, audience="careline", jwks=jwks)
+    principals = await asyncio.gather(*(v.verify(provider.token()) for _ in range(5)))
+    assert {p.subject for p in principals} == {"idp-subject-1"}
+    assert provider.jwks_fetches == 1

@@ -147,3 +147,12 @@ def test_roles_that_careline_does_not_know_are_dropped() -> None:
 def test_roles_that_are_not_a_list_are_refused() -> None:
     with pytest.raises(AuthError):
         issuer().verify(forge(good_claims(roles="admin")))
+
+
+@pytest.mark.parametrize("iss", [["careline"], {"a": 1}, 7, None])
+async def test_an_issuer_that_is_not_a_string_is_refused_not_a_crash(iss) -> None:
+    from careline.core.auth import Authenticator
+
+    own = issuer()
+    with pytest.raises(AuthError, match="issuer"):
+        await Authenticator([own], own=own).authenticate(forge(good_claims(iss=iss)))
