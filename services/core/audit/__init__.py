@@ -1,7 +1,8 @@
 """The append-only, hash-chained audit log of every careline service (issue 9 §3, R-ADM2, design §6).
 
 Public surface:
-    AuditEntry (.by(principal, action, target, ...), .by_system(service, ...)), Outcome
+    AuditEntry (.for_request(request, action, target, ...), .by(principal, ...), .by_system(service, ...)),
+    Outcome
     append(session, entry, service=...)  inside the caller's transaction
     AuditLog(sessions, service=...).record(entry) / .append(session, entry)
     verify_chain(session) -> ChainReport, search(session, AuditFilter) -> rows, audit_router()

@@ -68,6 +68,26 @@ class AuditEntry:
         )
 
     @classmethod
+    def for_request(
+        cls,
+        request: Any,
+        action: str,
+        target: str,
+        *,
+        outcome: Outcome = Outcome.OK,
+        detail: Mapping[str, Any] | None = None,
+    ) -> AuditEntry:
+        """An entry for the caller ``require()`` verified on this request, from the client's address.
+
+        Raises on a request no ``require()`` guarded: an audit row never has an unverified actor.
+        """
+        principal = getattr(request.state, "principal", None)
+        if not isinstance(principal, Principal):
+            raise RuntimeError("audit entry for a request no require() guarded")
+        source = client_address(request)
+        return cls.by(principal, action, target, outcome=outcome, source=source, detail=detail)
+
+    @classmethod
     def by_system(
         cls, service: str, action: str, target: str, *, source: str = "bus", **kwargs: Any
     ) -> AuditEntry:

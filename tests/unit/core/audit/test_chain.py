@@ -132,3 +132,21 @@ async def test_a_rewritten_row_with_its_own_hash_recomputed_still_breaks_the_nex
 async def test_detail_too_large_is_refused(audit: AuditLog) -> None:
     with pytest.raises(ValueError):
         await audit.record(AuditEntry.by(PRINCIPAL, "x", "y", detail={"blob": "x" * 20_000}))
+
+
+def test_an_entry_for_a_request_takes_the_verified_caller_and_address() -> None:
+    from types import SimpleNamespace
+
+    request = SimpleNamespace(
+        state=SimpleNamespace(principal=PRINCIPAL), client=SimpleNamespace(host="10.2.3.4")
+    )
+    entry = AuditEntry.for_request(request, "crm.patient.read", "patient:P1", detail={"fields": ["name"]})
+    assert (entry.actor, entry.actor_roles, entry.token_id, entry.source) == (
+        "careline|u-7",
+        "agent",
+        "t-7",
+        "10.2.3.4",
+    )
+    unguarded = SimpleNamespace(state=SimpleNamespace(), client=None)
+    with pytest.raises(RuntimeError):
+        AuditEntry.for_request(unguarded, "crm.patient.read", "patient:P1")
