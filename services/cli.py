@@ -5,6 +5,7 @@ careline sim [...]             run the FreeSWITCH simulator
 careline demo [--calls N] [--duration S]
 careline loadgen [--rate R] [--agents N] [--handle-time S] [--patience S] [--duration S]
 careline db upgrade <service>  apply a service's migrations to its configured database
+careline cdr import <dir>      re-ingest the legs mod_json_cdr spooled while the CDR service was away
 careline prompts render [--out DIR] [--lang zh,en]   render the prompts as audio (issue 8)
 careline crm load-demo [--db-url URL] [--today YYYY-MM-DD]
                                load the demo hospital into the CRM's database (the one a running
@@ -128,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         from careline.core.auth.cli import main as users_main
 
         return users_main(argv[1:])
+    if argv[:2] == ["cdr", "import"]:  # legs mod_json_cdr spooled while careline was away (issue 15)
+        from careline.cdr.importer import main as cdr_import_main
+
+        return cdr_import_main(argv[2:])
     if argv[:1] == ["loadgen"]:
         from careline.loadgen import main as loadgen_main
 
@@ -154,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--db-url", help="database URL (default: the CRM's settings, CARELINE_CRM_*)")
     demo.add_argument("--today", help="the hospital's date schedules count from (YYYY-MM-DD)")
     demo.set_defaults(func=_crm_load_demo)
+    cdr = sub.add_parser("cdr", help="CDR maintenance")
+    cdrsub = cdr.add_subparsers(dest="cdr_command", required=True)
+    cdrsub.add_parser("import", help="re-ingest mod_json_cdr's spooled legs (careline cdr import --help)")
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -4,8 +4,10 @@ Design §4. `proto/careline/v1/SUBJECTS.md` lists the same entries beside the me
 tests/unit/core/test_subjects.py keeps the two in agreement. Subjects with `{placeholders}` are built
 with the functions below, never by hand, so a typo cannot split a conversation in two.
 
-Kinds: "jetstream" (a fact, stored; publish with Bus.publish), "request" (core request/reply; Bus.request
-/ Bus.serve), "push" (core fire-and-forget; Bus.notify / Bus.subscribe), "kv" (a bucket; Bus.kv).
+Kinds: "jetstream" (a fact, stored; publish with Bus.publish), "intake" (raw records on a work-queue
+stream, Bus.publish_raw with Nats-Msg-Id = the record's key, read with Bus.consume_batch), "request" (core
+request/reply; Bus.request / Bus.serve), "push" (core fire-and-forget; Bus.notify / Bus.subscribe), "kv"
+(a bucket; Bus.kv).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ CALL_EVENT_NAMES = ("started", "answered", "bridged", "hungup")
 CALL_EVENTS_ALL = "careline.call.>"
 CDR_CREATED = "careline.cdr.created"
 LEDGER_POSTED = "careline.ledger.posted"
+
+# --- JetStream intake (raw records made durable before anything else; issue 15) ----------------------
+CDR_INTAKE_LEG = "careline.intake.cdr"  # a leg's hangup headers (JSON), Nats-Msg-Id = the leg uuid
 
 # --- core request/reply ----------------------------------------------------------------------------
 ACD_ENQUEUE = "careline.acd.enqueue"
@@ -51,6 +56,7 @@ IVR_PLAYBACK_FAILED = "careline.ivr.playback.failed"  # a prompt the switch did 
 CALLS = "CALLS"
 CDRS = "CDRS"
 LEDGER = "LEDGER"
+CDR_INTAKE = "CDR_INTAKE"
 
 # --- KV buckets ------------------------------------------------------------------------------------
 KV_CALL_OWNER = "call_owner"  # key: call uuid, value: owning service ("ivr", "acd") — design §3
@@ -80,6 +86,14 @@ STREAMS: tuple[StreamSpec, ...] = (
     StreamSpec(CALLS, (CALL_EVENTS_ALL,), max_age=7 * 86400, description="call lifecycle facts"),
     StreamSpec(CDRS, ("careline.cdr.>",), description="call detail records (R-CDR1)"),
     StreamSpec(LEDGER, ("careline.ledger.>",), description="ledger postings (design §5)"),
+    StreamSpec(
+        CDR_INTAKE,
+        (CDR_INTAKE_LEG,),
+        # No max_age: a leg leaves only when the CDR writer has committed it (the backlog alarm fires long
+        # before the disk fills). Work-queue retention: acked (committed) legs leave; its size is the backlog.
+        retention="workqueue",
+        description="legs' hangup headers waiting to become CDRs (issue 15, R-CDR1)",
+    ),
 )
 
 BUCKETS: tuple[BucketSpec, ...] = (
@@ -103,6 +117,7 @@ CATALOG: tuple[Entry, ...] = (
     Entry("CALL_EVENT", CALL_EVENT, "jetstream", "CallStarted | CallAnswered | CallBridged | CallHungUp"),
     Entry("CDR_CREATED", CDR_CREATED, "jetstream", "Cdr"),
     Entry("LEDGER_POSTED", LEDGER_POSTED, "jetstream", "LedgerPosting"),
+    Entry("CDR_INTAKE_LEG", CDR_INTAKE_LEG, "intake", ""),
     Entry("ACD_ENQUEUE", ACD_ENQUEUE, "request", "EnqueueRequest -> EnqueueReply"),
     Entry("CRM_CALLER_LOOKUP", CRM_CALLER_LOOKUP, "request", "CallerLookupRequest -> CallerLookupReply"),
     Entry("BILLING_CARD_AUTH", BILLING_CARD_AUTH, "request", "CardAuthRequest -> CardAuthReply"),
@@ -168,6 +183,7 @@ CATALOG: tuple[Entry, ...] = (
     Entry("CALLS", CALLS, "stream", ""),
     Entry("CDRS", CDRS, "stream", ""),
     Entry("LEDGER", LEDGER, "stream", ""),
+    Entry("CDR_INTAKE", CDR_INTAKE, "stream", ""),
     Entry("KV_CALL_OWNER", KV_CALL_OWNER, "kv", ""),
     Entry("KV_AGENT_STATE", KV_AGENT_STATE, "kv", ""),
     Entry("KV_QUEUE_MEMBERS", KV_QUEUE_MEMBERS, "kv", ""),

@@ -21,23 +21,15 @@ import logging
 from collections import deque
 from collections.abc import Mapping
 
+from careline import subjects
 from careline.cdr.mapping import READS
-from careline.core.bus import Bus, StreamSpec
+from careline.core.bus import Bus
 
 log = logging.getLogger("careline.cdr.intake")
 
-INTAKE_STREAM = "CDR_INTAKE"
-INTAKE_SUBJECT = "careline.intake.cdr"
-INTAKE_STREAMS = (
-    StreamSpec(
-        INTAKE_STREAM,
-        (INTAKE_SUBJECT,),
-        # no max_age: a leg leaves only when the writer has committed it (the backlog alarm fires long
-        # before the disk fills)
-        retention="workqueue",  # acked (= committed) records leave the stream: its size is the backlog
-        description="legs' hangup headers waiting to become CDRs (issue 15)",
-    ),
-)
+INTAKE_STREAM = subjects.CDR_INTAKE
+INTAKE_SUBJECT = subjects.CDR_INTAKE_LEG
+INTAKE_STREAMS = tuple(spec for spec in subjects.STREAMS if spec.name == INTAKE_STREAM)
 
 # Every header cdr_from_headers reads (mapping.READS, kept by the mapping's owner;
 # tests/unit/cdr/test_intake.py fails when mapping.py reads a header that is not in it).
