@@ -23,7 +23,7 @@ def test_each_recv_file_is_the_join_of_its_transcript_frames():
 
 @pytest.mark.skipif(not UPSTREAM.is_dir(), reason="../shared/fs-traces not beside this checkout")
 def test_vendored_copy_equals_upstream():
-    names = sorted(p.name for p in UPSTREAM.iterdir())
-    assert names == sorted(p.name for p in VENDORED.iterdir())
+    names = sorted(str(p.relative_to(UPSTREAM)) for p in UPSTREAM.rglob("*") if p.is_file())
+    assert names == sorted(str(p.relative_to(VENDORED)) for p in VENDORED.rglob("*") if p.is_file())
     for name in names:
         assert (VENDORED / name).read_bytes() == (UPSTREAM / name).read_bytes(), name
