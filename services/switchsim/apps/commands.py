@@ -73,6 +73,8 @@ def _row(ch) -> dict[str, str]:
 
 async def api_show(core, a):
     words = a.split()
+    if words[:1] == ["tasks"]:
+        return core.scheduler.show()
     if not words or words[0] not in ("channels", "calls"):
         return "-USAGE: show channels|calls [as json]\n"
     chans = [c for c in core.channels.values() if c.state not in ("CS_REPORTING", "CS_DESTROY")]
@@ -167,10 +169,7 @@ async def api_uuid_transfer(core, a):
     targets = {"-aleg": [ch], "-bleg": [ch.other], "-both": [ch, ch.other]}[leg]
     if leg == "-both" and ch.other is not None and ch.vars.get("_bridged") == "1":
         # Both legs leave the bridge together and both run the destination: neither is hung up.
-        peer = ch.other
-        ch.vars.pop("_bridged", None)
-        peer.vars.pop("_bridged", None)
-        ch.fire("CHANNEL_UNBRIDGE", pre=[("Bridge-A-Unique-ID", ch.uuid), ("Bridge-B-Unique-ID", peer.uuid)])
+        ch.unbridge(hang_up_peer=False)
     for t in [t for t in targets if t is not None]:
         _transfer(core, t, dest, ctx, dialplan)
     return "+OK\n"
@@ -179,10 +178,16 @@ async def api_uuid_transfer(core, a):
 def _transfer(core, ch, dest, ctx, dialplan="XML"):
     peer = ch.other if ch.vars.get("_bridged") == "1" else None
     if peer is not None:
-        ch.vars.pop("_bridged", None)
-        peer.vars.pop("_bridged", None)
-        ch.fire("CHANNEL_UNBRIDGE", pre=[("Bridge-A-Unique-ID", ch.uuid), ("Bridge-B-Unique-ID", peer.uuid)])
-        peer.hangup("NORMAL_CLEARING")
+        if peer.vars.get("current_application") == "bridge":
+            # The bridge's owner leaves it (UNBRIDGE, its bridge completes) and its dialplan goes on: an
+            # `&bridge(...)` with nothing after it hangs up (transfer_inline_bleg capture).
+            peer.unbridge(hang_up_peer=False)
+            peer.broken = True
+            peer.wake.set()
+        else:
+            ch.unbridge(hang_up_peer=False)
+            peer.hangup("NORMAL_CLEARING")
+    ch.next_state = "CS_ROUTING"  # what the current application ends towards (transfer captures)
     ch.apps.clear()
     ch.transfer_to = (dest, ctx, dialplan)
     ch.broken = True
@@ -274,7 +279,10 @@ async def api_uuid_hold(core, a):
     ch = core.get(parts[1] if mode != "on" and len(parts) > 1 else parts[0])
     if ch is None:
         return "+OK Success\n"  # switch_ivr_hold_uuid: no such session leaves its status at SUCCESS
-    done = {"on": hold.hold, "off": hold.unhold, "toggle": hold.toggle}[mode](ch)
+    if mode == "on":
+        done = hold.hold(ch)
+    else:
+        done = await (hold.unhold(ch) if mode == "off" else hold.toggle(ch))
     return "+OK Success\n" if done else "-ERR Operation failed\n"
 
 
@@ -320,7 +328,7 @@ def _hangup_if_there(core, uuid: str, cause: str) -> None:
 
 
 async def api_sched_del(core, a):
-    """``sched_del <task id|group>``: the suite only schedules by uuid group."""
+    """``sched_del <task id|group>``: a number is a task id, anything else a group."""
     group = a.strip()
     if not group:
         return "-ERR Invalid syntax\n"

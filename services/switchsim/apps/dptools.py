@@ -24,8 +24,14 @@ async def app_ring_ready(ch: Channel, arg: str):
 
 
 async def app_park(ch: Channel, arg: str):
+    """Parked until hangup, a transfer or an application put in front of it (uuid_bridge, uuid_park);
+    uuid_break and broadcasts run inside it and do not end it (broadcast_parked capture)."""
     ch.fire("CHANNEL_PARK")
-    await ch.wait(None)
+    while ch.alive:
+        await ch.wait(None)
+        if ch.apps or ch.transfer_to is not None:
+            break
+        ch.broken = False
     ch.fire("CHANNEL_UNPARK")
 
 
@@ -47,6 +53,19 @@ async def app_export(ch: Channel, arg: str):
     for peer in (ch.other, ch.loop_peer):
         if peer is not None:
             peer.vars[k] = v
+
+
+async def app_unset(ch: Channel, arg: str):
+    ch.vars.pop(arg.strip(), None)
+
+
+async def app_multiset(ch: Channel, arg: str):
+    for item in split_args(arg):
+        await app_set(ch, item)
+
+
+async def app_info(ch: Channel, arg: str):
+    return None  # logs the channel's data on the real switch
 
 
 async def app_hangup(ch: Channel, arg: str):
@@ -88,7 +107,8 @@ async def app_eavesdrop(ch: Channel, arg: str):
     ch.vars["eavesdrop_mode"] = "barge" if aleg and bleg else "whisper" if aleg or bleg else "listen"
     modes = {"2": "whisper", "1": "whisper_other", "3": "barge", "0": "listen"}
     gone = asyncio.ensure_future(target.hungup.wait())
-    media_bugs.eavesdrop_started(target, ch.uuid)
+    media_bugs.eavesdrop_started(target)
+    ch.fire("CALL_UPDATE", pre=[("Direction", "RECV")])  # the listener's display update (record_eavesdrop)
     try:
         while ch.alive and target.alive:
             waiting = asyncio.ensure_future(ch.wait(None, dtmf=True))
@@ -103,7 +123,7 @@ async def app_eavesdrop(ch: Channel, arg: str):
     finally:
         gone.cancel()
         if not target.destroyed.is_set():  # the bug closes as the eavesdrop (or the target) ends
-            media_bugs.eavesdrop_stopped(target, ch.uuid)
+            media_bugs.eavesdrop_stopped(target)
     return None
 
 
@@ -111,4 +131,5 @@ APPS = {
     "answer": app_answer, "pre_answer": app_pre_answer, "ring_ready": app_ring_ready, "park": app_park,
     "sleep": app_sleep, "set": app_set, "export": app_export, "hangup": app_hangup, "log": app_log,
     "transfer": app_transfer, "sched_hangup": app_sched_hangup, "eavesdrop": app_eavesdrop,
+    "unset": app_unset, "multiset": app_multiset, "info": app_info,
 }  # fmt: skip

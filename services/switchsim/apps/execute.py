@@ -15,11 +15,14 @@ _NO_COMPLETE = {"uuid_bridge"}
 async def execute(ch: Channel, app: str, arg: str, app_uuid: str | None = None, lock_gate=None,
                   run=None, nested: bool = False) -> str:  # fmt: skip
     """`run(ch, arg)`: the application's body if not the registered one (a broadcast's playback).
-    `nested`: runs inside the channel's current application (a broadcast), whose break flag and
-    current_application are left as they were once it completes."""
+    `nested`: runs inside the channel's current application (a broadcast), whose break flag is left
+    alone; current_application then names the nested one, stale, as on the real switch (captured)."""
     app_uuid = app_uuid or str(uuidlib.uuid4())
+    if app not in ch.core.apps and run is None:
+        # switch_core_session_execute_application: "Invalid Application", no event, and the call ends
+        ch.hangup("DESTINATION_OUT_OF_ORDER")
+        return "_none_"
     arg = re.sub(r"\$\{([^}]+)\}", lambda m: ch.vars.get(m.group(1), ""), arg or "")
-    outer = (ch.vars.get("current_application"), ch.vars.get("current_application_data"))
     if not nested:
         ch.broken = False
     ch.vars["current_application_data"] = arg
@@ -42,6 +45,4 @@ async def execute(ch: Channel, app: str, arg: str, app_uuid: str | None = None, 
         return resp
     post = [("Application", app)] + data + [("Application-Response", resp), ("Application-UUID", app_uuid)]
     ch.fire("CHANNEL_EXECUTE_COMPLETE", post=post)
-    if nested and outer[0] is not None:
-        ch.vars["current_application"], ch.vars["current_application_data"] = outer[0], outer[1] or ""
     return resp

@@ -3,10 +3,11 @@
 `uuid_hold <uuid>` holds THAT leg: mod_sofia re-INVITEs its phone and sets CF_LEG_HOLDING, which moves an
 answered leg's call state to HELD; then the leg's own hold music (`temp_hold_music`, else `hold_music`,
 each falling back to the global variable) is broadcast, looping, to its bridge partner; then
-CHANNEL_HOLD fires. No music set: the partner hears nothing (dead air). `uuid_hold off` clears
-CF_LEG_HOLDING (call state UNHELD), stops the partner's broadcast and fires CHANNEL_UNHOLD; the leg's next
-media frame (switch_core_session_read_frame, another thread, within ~20 ms) turns UNHELD into ACTIVE —
-whether before or after CHANNEL_UNHOLD is a race on the real switch; here it comes last.
+CHANNEL_HOLD fires (the partner's playback starts ~200 ms later, in its own thread). No music set: the
+partner hears nothing (dead air). `uuid_hold off` clears CF_LEG_HOLDING (call state UNHELD), stops the
+partner's broadcast and waits for it to end, then fires CHANNEL_UNHOLD; the leg's next media frame turns
+UNHELD into ACTIVE. Captured on 1.11.2 (tests/data/fs-traces-local/hold_*): with music, ACTIVE comes
+before the partner's PLAYBACK_STOP and CHANNEL_UNHOLD (the wait lets a frame through); without, after.
 The order of these steps is data (HOLD_STEPS, UNHOLD_STEPS) so a captured transcript can reorder them
 without touching the code."""
 
@@ -18,9 +19,10 @@ from . import broadcast, sounds
 
 # switch_ivr_hold: receive_message(INDICATE_HOLD) -> CALLSTATE HELD; broadcast music; CHANNEL_HOLD.
 HOLD_STEPS = ("callstate", "music", "event")
-# switch_ivr_unhold: receive_message(INDICATE_UNHOLD) -> CALLSTATE UNHELD; stop the music; CHANNEL_UNHOLD;
-# then the session thread's next frame read: CALLSTATE UNHELD -> ACTIVE.
+# switch_ivr_unhold: receive_message(INDICATE_UNHOLD) -> CALLSTATE UNHELD; stop the partner's music and
+# wait for it; CHANNEL_UNHOLD; the next frame read: UNHELD -> ACTIVE (where it lands: captured).
 UNHOLD_STEPS = ("callstate", "music", "event", "active")
+UNHOLD_STEPS_WITH_MUSIC = ("callstate", "active", "music", "event")
 HELD, UNHELD = "HELD", "UNHELD"
 
 
@@ -59,17 +61,18 @@ def hold(ch) -> bool:
     return True
 
 
-def unhold(ch) -> bool:
+async def unhold(ch) -> bool:
     if ch.callstate != HELD:
         return False
-    for step in UNHOLD_STEPS:
+    other = partner(ch)
+    music = other is not None and bool(other.broadcasts)
+    for step in UNHOLD_STEPS_WITH_MUSIC if music else UNHOLD_STEPS:
         if step == "callstate":
             ch.hold_accum += ch.core.now() - ch.t_last_hold
             ch.set_callstate(UNHELD)
-        elif step == "music":
-            other = partner(ch)
-            if other is not None:
-                broadcast.stop_all(other)
+        elif step == "music" and other is not None:
+            broadcast.stop_all(other)
+            await broadcast.wait_stopped(other)
         elif step == "event":
             ch.fire("CHANNEL_UNHOLD")
         elif step == "active" and ch.alive and ch.callstate == UNHELD:
@@ -78,9 +81,9 @@ def unhold(ch) -> bool:
     return True
 
 
-def toggle(ch) -> bool:
+async def toggle(ch) -> bool:
     if ch.callstate in ("ACTIVE", UNHELD):
         return hold(ch)
     if ch.callstate == HELD:
-        return unhold(ch)
+        return await unhold(ch)
     return True

@@ -108,10 +108,16 @@ async def bridge_to_endpoint(ch: Channel, arg: str) -> str:
             leg.hangup("ORIGINATOR_CANCEL")
             core.spawn(leg.teardown())
             return None
+        if ch.answer_state == "answered":
+            # already answered (originate … &bridge): ring-back, then the bridge (hold_* captures)
+            ch.set_callstate("RING_WAIT")
+            ch.other = leg
+            ch.set_callstate("ACTIVE")
         ch.mark_answered()
         bridge_legs(ch, leg)
         core.spawn(_wait_bridged_leg(leg))
         await _stay_bridged(ch)
+        ch.unbridge()  # at hangup: UNBRIDGE before the bridge application completes (hold_* captures)
         return None
     ch.vars["originate_disposition"] = cause
     ch.vars["bridge_hangup_cause"] = cause
@@ -125,7 +131,8 @@ async def bridge_to_endpoint(ch: Channel, arg: str) -> str:
 async def _first_answer(core, ch: Channel, group: str) -> Channel:
     gvars, rest = parse_dialstring(group)
     dials = [d for d in rest.split(",") if d.strip()]
-    inherited = {"origination_caller_id_number": ch.cid_num, "origination_caller_id_name": ch.cid_name}
+    inherited = {"origination_caller_id_number": ch.cid_num, "origination_caller_id_name": ch.cid_name,
+                 "_originator": ch.uuid}  # fmt: skip
     tasks = [asyncio.ensure_future(originate_leg(core, d, {**inherited, **gvars}, ch)) for d in dials]
     cause = "NO_ROUTE_DESTINATION"
     hang = asyncio.ensure_future(ch.hungup.wait())
@@ -151,12 +158,13 @@ async def _first_answer(core, ch: Channel, group: str) -> Channel:
 
 
 async def _stay_bridged(ch: Channel) -> bool:
-    """Wait while bridged; True when a transfer (uuid_transfer) takes the leg out of the bridge."""
-    while ch.alive:
+    """Wait while bridged; True when a transfer (uuid_transfer) takes the leg out of the bridge; False at
+    hangup or when the other side left the bridge."""
+    while ch.alive and ch.vars.get("_bridged") == "1":
         if await ch.wait(None) == "break" and ch.transfer_to is not None:
             return True
         ch.broken = False  # other interruptions wait until the bridge ends
-    return False
+    return ch.transfer_to is not None
 
 
 async def _wait_bridged_leg(leg: Channel) -> None:

@@ -8,7 +8,7 @@ import re
 import uuid as uuidlib
 
 from .. import wire
-from ..apps import run_api
+from ..apps import broadcast, run_api
 from ..model.events import make_event
 from ..wire import EVENT_NAMES
 
@@ -236,10 +236,13 @@ def handle_sendmsg(ch, cmd) -> None:
     app_uuid = cmd.header("Event-UUID") or str(uuidlib.uuid4())
     loops = int(cmd.header("loops") or 1)
     link = ch.socket_link
-    for _ in range(max(1, loops)):
-        if link is not None and ch.vars.get("_socket_parked") == "1":
+    if link is not None and ch.vars.get("_socket_parked") == "1":
+        for _ in range(max(1, loops)):
             link.inject(app, arg or "", app_uuid)
-        else:
-            ch.apps.insert(0, (app, arg or ""))
-            ch.broken = True
-            ch.wake.set()
+        return
+    # A private event run inside whatever the channel is doing (a parked caller stays parked), followed
+    # by PRIVATE_COMMAND carrying the sendmsg's headers (playback_failures capture).
+    headers = [("Command", f"sendmsg {ch.uuid}")] + [
+        (k, v) for k, v in cmd.headers if k.lower() != "event-uuid"
+    ]
+    broadcast.queue(ch, app, arg or "", loops, headers, app_uuid)

@@ -216,8 +216,8 @@ class Channel:
         """Answer (inbound: after early media; outbound legs go straight from RINGING/DOWN)."""
         if self.answer_state in ("answered", "hangup"):
             return
-        if self.direction == "inbound" and self.source == "mod_sofia":
-            self.pre_answer()  # SIP answers through early media; loopback legs go RINGING → ACTIVE
+        if self.direction == "inbound" and self.source == "mod_sofia" and not self.codec:
+            self.pre_answer()  # late negotiation: media comes up through early media (trace a)
         self.media_up()
         self.t_answered = self.core.now()
         if self.is_sofia:
@@ -253,19 +253,23 @@ class Channel:
     def cdr_vars(self) -> None:
         self.vars.update(variables.cdr_times(self, self.core.now()))
 
+    def unbridge(self, hang_up_peer: bool = True) -> None:
+        """End this leg's bridge: CHANNEL_UNBRIDGE here; the peer is hung up with this leg's cause unless
+        told otherwise (a transfer takes it elsewhere)."""
+        peer = self.other
+        if peer is None or self.vars.get("_bridged") != "1":
+            return
+        self.vars.pop("_bridged", None)
+        peer.vars.pop("_bridged", None)
+        self.fire(
+            "CHANNEL_UNBRIDGE", pre=[("Bridge-A-Unique-ID", self.uuid), ("Bridge-B-Unique-ID", peer.uuid)]
+        )
+        if hang_up_peer and peer.alive:
+            peer.hangup(self.hangup_cause or "NORMAL_CLEARING")
+
     async def teardown(self) -> None:
         """Second half: CS_HANGUP … CS_DESTROY (held back by an outbound socket's linger)."""
-        if self.other is not None and self.vars.get("_bridged") == "1":
-            peer = self.other
-            self.vars.pop("_bridged", None)
-            peer.vars.pop("_bridged", None)
-            self.fire(
-                "CHANNEL_UNBRIDGE", pre=[("Bridge-A-Unique-ID", self.uuid), ("Bridge-B-Unique-ID", peer.uuid)]
-            )
-            if peer.alive:
-                peer.hangup(
-                    self.hangup_cause if self.hangup_cause != "NORMAL_CLEARING" else "NORMAL_CLEARING"
-                )
+        self.unbridge()
         self.set_state("CS_HANGUP")
         media_bugs.close_all(self)  # switch_core_session_hangup_state removes the media bugs
         self.set_callstate("HANGUP")

@@ -23,3 +23,7 @@ class SwitchConfig:
     # FreeSWITCH's sound_prefix. When set, sound files are looked up on disk (relative paths under it, as
     # switch_ivr_play_file does) and a missing one fails with FILE NOT FOUND. None: every file exists.
     sound_prefix: str | None = None
+    # mod_sofia's inbound-late-negotiation. True (FreeSWITCH's example profile, ../shared/fs-traces): an
+    # inbound SIP leg's media comes up when it is answered, through early media. False (careline's
+    # freeswitch-conf profile, tests/data/fs-traces-local): at once, and `answer` goes RINGING -> ACTIVE.
+    sip_late_negotiation: bool = True

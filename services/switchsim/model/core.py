@@ -12,6 +12,7 @@ import uuid as uuidlib
 from . import variables
 from .channel import Channel
 from .events import make_event
+from .scheduler import Scheduler
 
 
 class Route:
@@ -35,7 +36,7 @@ class Core:
         self.executor = None  # async fn(channel, app, arg): runs one application (apps.execute)
         self.dialers: list = []  # (endpoint regex, async dial fn) registered by endpoint drivers
         self.conferences: dict = {}
-        self.sched: dict[str, list[asyncio.Task]] = {}  # scheduler task groups (sched_hangup), by uuid
+        self.scheduler = Scheduler(self)  # sched_hangup tasks, by uuid group
         self.inbound_socket: tuple[str, int] | None = None
         self.session_count = 0
 
@@ -118,9 +119,9 @@ class Core:
                     dest, ctx, *dialplan = ch.transfer_to
                     ch.transfer_to = None
                     inline = bool(dialplan) and dialplan[0] == "inline"
-                    route = self.route(dest, ctx, dialplan[0] if dialplan else "XML")
                     if not inline:  # the inline dialplan puts the previous destination back
                         ch.dest = dest
+                    route = self.reroute(ch, dest, ctx, dialplan[0] if dialplan else "XML")
                     if route is None:
                         ch.hangup("NO_ROUTE_DESTINATION")
                         break
@@ -136,6 +137,27 @@ class Core:
         finally:
             if ch.uuid in self.channels:
                 await ch.teardown()
+
+    def reroute(self, ch: Channel, dest: str, ctx: str, dialplan: str) -> Route | None:
+        """A transferred leg goes back through CS_ROUTING (transfer_inline* captures): an inbound leg's
+        call state walks RINGING then ACTIVE again around PRESENCE_IN; an outbound leg reports CALL_UPDATE."""
+        walk = ch.direction == "inbound" and ch.answer_state == "answered"
+        if ch.vars.get("_bridged") != "1":
+            ch.other = None  # switch_ivr_session_transfer drops the other leg's profile (bleg capture)
+        ch.state = "CS_ROUTING"
+        if walk:
+            ch.set_callstate("RINGING")
+        ch.set_state("CS_ROUTING")
+        if ch.direction == "outbound":
+            ch.fire("CALL_UPDATE", pre=[("Direction", "RECV")])
+        route = self.route(dest, ctx, dialplan)
+        ch.next_state = "CS_EXECUTE"
+        if walk:
+            ch.presence_in()
+            ch.state = "CS_EXECUTE"
+            ch.set_callstate("ACTIVE")
+        ch.set_state("CS_EXECUTE")
+        return route
 
     def interrupt_with(self, ch: Channel, app: str, arg: str) -> None:
         """Make a channel run `app` now (uuid_bridge, uuid_transfer): breaks its current application."""
@@ -155,6 +177,10 @@ class Core:
         contact = name.rpartition("@")[2] if "@" in name else "127.0.0.1:5070"
         ch.vars.update(variables.sofia_inbound(caller, dest, contact, self.now()))
         ch.fire("CHANNEL_STATE")  # CS_NEW, no caller profile yet
+        if not self.config.sip_late_negotiation and ch.is_sofia:
+            ch.vars.pop("endpoint_disposition", None)
+            ch.profile = True  # the caller profile exists already; CHANNEL_STATE CS_NEW above had none
+            ch.media_up()  # the INVITE's SDP is answered at once: CODEC, CODEC at CS_NEW (fs-traces-local)
         self.start_routing(ch, with_new=True)
         return ch
 

@@ -53,6 +53,8 @@ def dial_timeout(vars_: dict[str, str], default: float = 60.0) -> float:
 
 def outbound_channel(core, name, dest, uuid, cid, cid_name, vars_, source) -> Channel:
     ch = Channel(core, name, "outbound", cid, cid_name, dest, uuid=uuid, source=source, presence=False)
+    originator = vars_.pop("_originator", None)  # the leg whose bridge dials this one (Other-Leg-* at once)
+    ch.other = core.get(originator) if originator else None
     ch.vars.update({k: v for k, v in vars_.items()})
     core.add(ch)
     ch.profile = True

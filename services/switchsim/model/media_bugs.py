@@ -17,7 +17,7 @@ def start_session_record(ch, path: str) -> None:
 
 def stop_session_record(ch, path: str, cause: str = "success-maxtime") -> None:
     """RECORD_STOP then MEDIA_BUG_STOP. A stop while the call is up completes with success-maxtime
-    (trace d); at hangup with no speech detected, no-input-timeout (record_callback)."""
+    (trace d); at hangup, success-silence (record_hangup capture)."""
     start = ch.recordings.pop(path)
     ch.vars["record_seconds"] = str(int(ch.core.now() - start))
     ch.vars["record_completion_cause"] = cause
@@ -28,13 +28,14 @@ def stop_session_record(ch, path: str, cause: str = "success-maxtime") -> None:
 def close_all(ch) -> None:
     """The channel is hanging up: its recordings stop (switch_core_media_bug_remove_all)."""
     for path in list(ch.recordings):
-        stop_session_record(ch, path, "no-input-timeout")
+        stop_session_record(ch, path, "success-silence")
 
 
-def eavesdrop_started(target, listener_uuid: str) -> None:
-    """switch_ivr_eavesdrop_session adds an `eavesdrop` bug to the TARGET, naming the listener."""
-    target.fire("MEDIA_BUG_START", post=_bug("eavesdrop", listener_uuid))
+def eavesdrop_started(target) -> None:
+    """switch_ivr_eavesdrop_session adds an `eavesdrop` bug to the TARGET; its Media-Bug-Target is the
+    target's own uuid, nothing links the listener (record_eavesdrop capture)."""
+    target.fire("MEDIA_BUG_START", post=_bug("eavesdrop", target.uuid))
 
 
-def eavesdrop_stopped(target, listener_uuid: str) -> None:
-    target.fire("MEDIA_BUG_STOP", post=_bug("eavesdrop", listener_uuid))
+def eavesdrop_stopped(target) -> None:
+    target.fire("MEDIA_BUG_STOP", post=_bug("eavesdrop", target.uuid))

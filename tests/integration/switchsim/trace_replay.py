@@ -91,6 +91,8 @@ def norm_reply(reply: tuple[str, str, str]) -> tuple:
     ctype, text, body = reply
     if body.startswith("uuid,"):
         return ctype, text, body.count("\n")
+    if body.startswith("task_id,"):  # show tasks: ids and run times depend on the server's history
+        return ctype, text, re.sub(r"(?m)^\d+,([^,]*,[^,]*),\d+,", r"#,\1,#,", body)
     if re.match(r"\d+;", body):
         return ctype, text, re.sub(r"(?m)^\d+;", "#;", body)
     return reply

@@ -128,14 +128,15 @@ async def test_session_recording_opens_and_closes_a_media_bug_also_at_hangup():
             ("RECORD_START", "/tmp/a.wav", None), ("MEDIA_BUG_START", "/tmp/a.wav", None),
             ("RECORD_START", "/tmp/b.wav", None), ("MEDIA_BUG_START", "/tmp/b.wav", None),
             ("RECORD_STOP", "/tmp/a.wav", "success-maxtime"), ("MEDIA_BUG_STOP", "/tmp/a.wav", None),
-            ("RECORD_STOP", "/tmp/b.wav", "no-input-timeout"), ("MEDIA_BUG_STOP", "/tmp/b.wav", None),
+            ("RECORD_STOP", "/tmp/b.wav", "success-silence"), ("MEDIA_BUG_STOP", "/tmp/b.wav", None),
         ]  # fmt: skip
         assert {e.get("Media-Bug-Function") for e in rec.named("MEDIA_BUG_START")} == {"session_record"}
     finally:
         await sw.stop()
 
 
-async def test_eavesdrop_puts_a_media_bug_on_the_target_naming_the_listener():
+async def test_eavesdrop_puts_a_media_bug_on_the_target():
+    """Media-Bug-Target is the target's own uuid; nothing names the listener (record_eavesdrop capture)."""
     sw, rec = await _switch()
     try:
         uuid = await sw.place_call("1001", "9103", S([S.wait(1000)]))
@@ -149,6 +150,7 @@ async def test_eavesdrop_puts_a_media_bug_on_the_target_naming_the_listener():
             await sw.core.sleep(0.1)
         starts, stops = rec.named("MEDIA_BUG_START", uuid), rec.named("MEDIA_BUG_STOP", uuid)
         assert [(e.get("Media-Bug-Function"), e.get("Media-Bug-Target")) for e in starts + stops] == [
-            ("eavesdrop", listener), ("eavesdrop", listener)]  # fmt: skip
+            ("eavesdrop", uuid), ("eavesdrop", uuid)]  # fmt: skip
+        assert listener not in {e.get("Other-Leg-Unique-ID") for e in starts}
     finally:
         await sw.stop()

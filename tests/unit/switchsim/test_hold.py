@@ -1,10 +1,9 @@
 """uuid_hold as FreeSWITCH 1.11.2 does it (switch_ivr_hold/unhold, mod_sofia; issue 8, design §7): the held
 leg goes HELD and ITS hold_music plays, looping, to its bridge PARTNER; no hold_music is dead air.
 
-The expected event orders below come from FreeSWITCH's source; when a captured transcript of the same
-scenario lands in tests/data/fs-traces-local/, tests/integration/switchsim/test_local_traces.py compares
-against it and these constants should be replaced by what it shows (the simulator's order lives in
-careline.switchsim.apps.hold.HOLD_STEPS / UNHOLD_STEPS)."""
+The expected event orders below are those of the real captures tests/data/fs-traces-local/hold_music and
+hold_no_music (replayed whole by tests/integration/switchsim/test_local_traces.py); the simulator's order
+lives in careline.switchsim.apps.hold.HOLD_STEPS / UNHOLD_STEPS(_WITH_MUSIC)."""
 
 from __future__ import annotations
 
@@ -17,8 +16,12 @@ MOH = "local_stream://moh"
 PLAN = [("6000", [("answer", ""), ("bridge", "user/2001")])]
 # On the held leg: (event, Channel-Call-State, Original-Channel-Call-State).
 HELD_LEG_ON_HOLD = [("CHANNEL_CALLSTATE", "HELD", "ACTIVE"), ("CHANNEL_HOLD", "HELD", None)]
-HELD_LEG_ON_UNHOLD = [("CHANNEL_CALLSTATE", "UNHELD", "HELD"), ("CHANNEL_UNHOLD", "UNHELD", None),
-                      ("CHANNEL_CALLSTATE", "ACTIVE", "UNHELD")]  # fmt: skip
+# with music playing to the partner, the unhold waits for it to stop: a frame turns UNHELD into ACTIVE first
+HELD_LEG_ON_UNHOLD_MUSIC = [("CHANNEL_CALLSTATE", "UNHELD", "HELD"),
+                            ("CHANNEL_CALLSTATE", "ACTIVE", "UNHELD"),
+                            ("CHANNEL_UNHOLD", "ACTIVE", None)]  # fmt: skip
+HELD_LEG_ON_UNHOLD_SILENT = [("CHANNEL_CALLSTATE", "UNHELD", "HELD"), ("CHANNEL_UNHOLD", "UNHELD", None),
+                             ("CHANNEL_CALLSTATE", "ACTIVE", "UNHELD")]  # fmt: skip
 HOLD_EVENTS = {"CHANNEL_CALLSTATE", "CHANNEL_HOLD", "CHANNEL_UNHOLD"}
 
 
@@ -69,7 +72,7 @@ async def test_holding_the_agent_leg_plays_its_hold_music_to_the_caller_until_un
             ("CHANNEL_EXECUTE", MOH), ("PLAYBACK_START", MOH)]  # fmt: skip
         mark = call.mark()
         assert await call.api(f"uuid_hold off {call.agent.uuid}") == "+OK Success\n"
-        assert call.hold_events(mark, call.agent.uuid) == HELD_LEG_ON_UNHOLD
+        assert call.hold_events(mark, call.agent.uuid) == HELD_LEG_ON_UNHOLD_MUSIC
         await call.sw.core.sleep(0.5)
         assert call.caller.hearing is None
         stops = call.since(mark, call.caller.uuid, {"PLAYBACK_STOP"})
@@ -89,6 +92,9 @@ async def test_holding_a_leg_with_no_hold_music_gives_its_partner_dead_air():
         await call.sw.core.sleep(0.5)
         assert call.agent.hearing is None and call.caller.hearing is None
         assert call.since(mark, call.agent.uuid, {"PLAYBACK_START"}) == []
+        mark = call.mark()
+        assert await call.api(f"uuid_hold off {call.caller.uuid}") == "+OK Success\n"
+        assert call.hold_events(mark, call.caller.uuid) == HELD_LEG_ON_UNHOLD_SILENT
     finally:
         await call.sw.stop()
 

@@ -55,10 +55,12 @@ async def test_say_with_no_tts_engine_variable_plays_nothing_and_reports_success
     assert rec.named("PLAYBACK_START") == []
 
 
-async def test_say_with_a_loaded_engine_is_heard():
+async def test_say_with_a_loaded_engine_is_heard_without_playback_events():
+    """switch_ivr_speak_text fires no PLAYBACK_START/STOP (tts_speak capture); the leg heard it."""
     rec, done, _ = await _playback("say:Welcome", pre=[("set", "tts_engine=flite")], tts_engines=("flite",))
     assert done.get("Application-Response") == "FILE PLAYED"
-    assert [e.get("Playback-File-Path") for e in rec.named("PLAYBACK_START")] == ["say:Welcome"]
+    assert rec.named("PLAYBACK_START") == []
+    assert float(done.get("variable_playback_ms") or 0) == 0  # no file was played either
 
 
 async def test_a_tts_url_is_a_file_that_does_not_open_without_its_engine():
@@ -93,6 +95,20 @@ async def test_streams_always_exist_whatever_the_sound_prefix(tmp_path):
     for prompt in ("tone_stream://%(100,0,440)", "silence_stream://100"):
         rec, done, _ = await _playback(prompt, sound_prefix=str(tmp_path))
         assert done.get("Application-Response") == "FILE PLAYED", prompt
+
+
+async def test_say_is_heard_for_as_long_as_it_speaks():
+    plan = [
+        ("7004", [("answer", ""), ("set", "tts_engine=flite"), ("playback", "say:Welcome"), ("hangup", "")])
+    ]
+    sw, _ = _switch(plan, tts_engines=("flite",))
+    try:
+        uuid = await sw.place_call("1001", "7004", S([S.hangup_after(5)]))
+        channel = sw.core.get(uuid)
+        await sw.calls[uuid].done.wait()
+        assert channel.heard == ["say:Welcome"]
+    finally:
+        await sw.stop()
 
 
 async def _pagd(prompt: str, **config):
