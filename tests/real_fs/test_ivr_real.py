@@ -54,6 +54,7 @@ async def test_the_caller_hears_the_mandarin_menu_and_keys_are_collected(center)
     await center.hang_up(uuid)
 
 
+@pytest.mark.timeout(300)  # real time: two passes through the menus with their prompts
 async def test_book_then_cancel_an_appointment_and_see_both_in_the_crm(center):
     """R-REG3 in Mandarin: card, department, day and time keyed; the read-back spoken; then cancelled
     with the confirmation code the CRM gave."""
@@ -88,6 +89,7 @@ async def test_book_then_cancel_an_appointment_and_see_both_in_the_crm(center):
     print("Application-Response:", _no_playback_error(center, uuid))
 
 
+@pytest.mark.timeout(300)
 async def test_an_experts_name_and_a_drugs_information_are_spoken(center):
     """R-INFO1: texts from the CRM spoken by mod_tts_commandline (espeak-ng, Mandarin voice) and heard."""
     caller, uuid = await center.call("13700000102")
