@@ -309,6 +309,46 @@ Content-Length: 0
 </scenario>
 """
 
+REGISTER_XML = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<!-- REGISTER [field0]@[field1] with Contact 127.0.0.1:[field3] (a sipp UAS listens there), answering the
+     401 digest challenge for {user} (password filled in when the file is written); one registration. -->
+<scenario name="register">
+  <send retrans="500"><![CDATA[
+REGISTER sip:[field1] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[field0]@[field1]>
+Call-ID: [call_id]
+CSeq: 1 REGISTER
+Contact: <sip:[field0]@127.0.0.1:[field3];transport=udp>
+Expires: 300
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="401" auth="true" optional="true" next="1"/>
+  <recv response="200" next="9"/>
+  <label id="1"/>
+  <send retrans="500"><![CDATA[
+REGISTER sip:[field1] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[field0]@[field1]>
+Call-ID: [call_id]
+CSeq: 2 REGISTER
+Contact: <sip:[field0]@127.0.0.1:[field3];transport=udp>
+[authentication username={user} password={password}]
+Expires: 300
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+  <label id="9"/>
+</scenario>
+"""
+
 HERE = Path(__file__).resolve().parent
 UAS_XML = HERE.parent / "data" / "fs-traces-local" / "sipp" / "uas_reinvite.xml"
 
@@ -357,6 +397,16 @@ class Ctx:
         self.procs.append(p)
         time.sleep(0.5)  # let it bind before FreeSWITCH sends the INVITE
         return p
+
+    def register(self, user: str, contact_port: int, port: int) -> None:
+        """Register `user` (directory password USER_PASSWORD) with its Contact on 127.0.0.1:contact_port."""
+        path, inf = self.workdir / "register.xml", self.workdir / "register.csv"
+        path.write_text(REGISTER_XML.replace("{user}", user).replace("{password}", self.env["USER_PASSWORD"]))
+        inf.write_text(f"SEQUENTIAL\n{user};{self.env['SIP_DOMAIN']};{self.env['USER_PASSWORD']};{contact_port}\n")
+        args = [self.sip, "-sf", str(path), "-inf", str(inf), "-i", "127.0.0.1", "-p", str(port)]
+        args += ["-cp", str(port + 200), "-m", "1", "-t", "u1"]
+        rc = Sipp(self, args, f"register{port}").finish(15)
+        assert rc == 0, f"REGISTER of {user} failed (sipp exit {rc})"
 
     def inbound_parked(self, service: str = "9103", port: int = 5171, duration_ms: int = 60000) -> str:
         """A sipp caller to an `answer; park` extension; returns its channel's uuid once parked."""
@@ -608,6 +658,18 @@ def originate_sofia_park(ctx: Ctx) -> None:
         f"originate {{origination_uuid={o},origination_caller_id_number=2103}}"
         "sofia/internal/uas@127.0.0.1:5180 &park()"
     )
+    ctx.link.drain(2)
+    ctx.kill_and_wait(o)
+
+
+@scenario
+def originate_user(ctx: Ctx) -> None:
+    """api originate to user/1001@careline.local (registered sipp; the directory's dial-string rings the SIP
+    contact and the Verto contact in parallel) with &park(), hung up after 2 s."""
+    ctx.uas(5181, 1)
+    ctx.register("1001", 5181, 5182)
+    o = new_uuid()
+    ctx.link.api(f"originate {{origination_uuid={o}}}user/1001@{ctx.env['SIP_DOMAIN']} &park()")
     ctx.link.drain(2)
     ctx.kill_and_wait(o)
 

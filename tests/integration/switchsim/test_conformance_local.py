@@ -327,6 +327,8 @@ KNOWN_GAPS = {
     "playback_failures": "play_and_get_digits with a `say:` prompt and tts_engine unset returns at once in "
     "the simulator; on the real switch `say:` without an engine only logs `Invalid Args`, counts as played "
     "(playback answers FILE PLAYED), so play_and_get_digits waits its full 3 s timeout (step 7)",
+    "originate_user": "an originate to user/<ext> lacks the leg's PRESENCE_IN (CS_ROUTING and on answer) and "
+    "the second CHANNEL_OUTGOING the real switch fires once the leg is answered (CS_CONSUME_MEDIA, ACTIVE)",
 }
 
 
@@ -498,3 +500,25 @@ async def test_uuid_record_and_eavesdrop_media_bugs(name, tmp_path, fmt):
                 if x["Event-Name"] == "MEDIA_BUG_START" and x.get("Media-Bug-Function") == "eavesdrop"
             ]
             assert [(x["Unique-ID"], x.get("Media-Bug-Target")) for x in bug] == [(u, u)]
+
+
+# -------------------------------------------------------------------------------- ringing a registered user
+ORIGINATE_NAMES = {"CHANNEL_OUTGOING", "CHANNEL_CREATE", "CHANNEL_ORIGINATE", "CHANNEL_PROGRESS",
+                   "CHANNEL_ANSWER", "PRESENCE_IN", "CHANNEL_PARK"}  # fmt: skip
+
+
+async def test_originate_to_a_registered_user(tmp_path, fmt, request):
+    """user/1001@domain: the leg is named by the phone's contact, and CHANNEL_OUTGOING comes twice (before
+    CHANNEL_CREATE, and again once answered)."""
+    request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_GAPS["originate_user"]))
+    cap = Capture("originate_user", fmt)
+    ro = next(e["Unique-ID"] for e in cap.events if e["Event-Name"] == "CHANNEL_OUTGOING")
+    name = next(e["Channel-Name"] for e in cap.events if e.get("Unique-ID") == ro)
+    async with Sim(tmp_path) as sim:
+        sim.sw.add_phone("1001", PhoneBehaviour(answer_after=0.0), contact=name.rsplit("@", 1)[1])
+        o = str(uuidlib.uuid4())
+        cmd = next(d for _, d in cap.sends if d.startswith("api originate"))
+        assert await sim.command(_sub(cmd, {ro: o})) == f"+OK {o}\n"
+        await sim.wait_event(lambda e: e["Event-Name"] == "CHANNEL_PARK" and e.get("Unique-ID") == o)
+        keys = ("Channel-Name", "Channel-State", "Channel-Call-State", "Answer-State")
+        check(view(sim.events(), o, ORIGINATE_NAMES, keys), view(cap.events, ro, ORIGINATE_NAMES, keys))
