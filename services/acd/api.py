@@ -53,6 +53,7 @@ def agent_read(agent: Agent, now: float) -> schemas.AgentRead:
         queues=sorted(agent.queues),
         expert=agent.expert,
         on_hold=agent.on_hold,
+        busy_outside=bool(agent.outside_legs),
         wrap_up_left_s=round(left, 3) if left is not None else None,
         workload=schemas.WorkloadRead(**agent.workload.as_dict()),
     )

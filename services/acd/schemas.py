@@ -49,6 +49,8 @@ class AgentRead(BaseModel):
     queues: list[str] = []
     expert: bool = False
     on_hold: bool = False
+    # On a call the ACD did not make (rung directly by the dialplan, issue 8 part 5): offered no caller.
+    busy_outside: bool = False
     wrap_up_left_s: float | None = None
     workload: WorkloadRead | None = None
 
