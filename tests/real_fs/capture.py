@@ -385,14 +385,14 @@ class Ctx:
         path = self.workdir / f"uac_{duration_ms}.xml"
         path.write_text(UAC_XML.replace("{duration_ms}", str(duration_ms)))
         args = [self.sip, "-sf", str(path), "-s", service, "-i", "127.0.0.1", "-p", str(port)]
-        args += ["-mi", "127.0.0.1", "-mp", str(port + 14000), "-cp", str(port + 200), "-m", "1", "-t", "u1"]
+        args += ["-mi", "127.0.0.1", "-mp", str(port + 16000), "-cp", str(port + 200), "-m", "1", "-t", "u1"]
         p = Sipp(self, args, f"uac{port}")
         self.procs.append(p)
         return p
 
     def uas(self, port: int, calls: int) -> Sipp:
         args = ["-sf", str(UAS_XML), "-i", "127.0.0.1", "-p", str(port), "-mi", "127.0.0.1"]
-        args += ["-mp", str(port + 14000), "-cp", str(port + 200), "-m", str(calls), "-t", "u1"]
+        args += ["-mp", str(port + 16000), "-cp", str(port + 200), "-m", str(calls), "-t", "u1"]
         p = Sipp(self, args, f"uas{port}")
         self.procs.append(p)
         time.sleep(0.5)  # let it bind before FreeSWITCH sends the INVITE
@@ -402,7 +402,9 @@ class Ctx:
         """Register `user` (directory password USER_PASSWORD) with its Contact on 127.0.0.1:contact_port."""
         path, inf = self.workdir / "register.xml", self.workdir / "register.csv"
         path.write_text(REGISTER_XML.replace("{user}", user).replace("{password}", self.env["USER_PASSWORD"]))
-        inf.write_text(f"SEQUENTIAL\n{user};{self.env['SIP_DOMAIN']};{self.env['USER_PASSWORD']};{contact_port}\n")
+        inf.write_text(
+            f"SEQUENTIAL\n{user};{self.env['SIP_DOMAIN']};{self.env['USER_PASSWORD']};{contact_port}\n"
+        )
         args = [self.sip, "-sf", str(path), "-inf", str(inf), "-i", "127.0.0.1", "-p", str(port)]
         args += ["-cp", str(port + 200), "-m", "1", "-t", "u1"]
         rc = Sipp(self, args, f"register{port}").finish(15)
@@ -672,6 +674,44 @@ def originate_user(ctx: Ctx) -> None:
     ctx.link.api(f"originate {{origination_uuid={o}}}user/1001@{ctx.env['SIP_DOMAIN']} &park()")
     ctx.link.drain(2)
     ctx.kill_and_wait(o)
+
+
+@scenario
+def sched_hangup_bridged(ctx: Ctx) -> None:
+    """sched_hangup +2 on leg A of a bridged pair (the billing backstop firing during a consultation)."""
+    a, b = _bridged_uas_pair(ctx)
+    since = ctx.link.mark()
+    ctx.link.api(f"sched_hangup +2 {a}")
+    for u in (a, b):
+        ctx.link.wait_name("CHANNEL_DESTROY", u, since, 15)
+    ctx.link.drain(0.5)
+
+
+@scenario
+def broadcast_bridged(ctx: Ctx) -> None:
+    """uuid_broadcast <A> <tone> aleg on a bridged leg (a prompt to one party mid-call), then `both`."""
+    a, b = _bridged_uas_pair(ctx)
+    ctx.link.drain(1)
+    since = ctx.link.mark()
+    ctx.link.api(f"uuid_broadcast {a} tone_stream://%(500,0,600) aleg")
+    ctx.link.wait_name("PLAYBACK_STOP", a, since, 10)
+    ctx.link.drain(1.5)
+    since = ctx.link.mark()
+    ctx.link.api(f"uuid_broadcast {a} tone_stream://%(400,0,700) both")
+    ctx.link.wait_name("PLAYBACK_STOP", a, since, 10)
+    ctx.link.drain(1.5)
+    ctx.kill_and_wait(a, b)
+
+
+@scenario
+def tts_uri(ctx: Ctx) -> None:
+    """playback tts://<engine>|<voice>|<text> with the loaded engine and with an unloaded one."""
+    link = ctx.link
+    u = ctx.inbound_parked("9103", 5171)
+    link.execute(u, "playback", "tts://tts_commandline|en-us|hello")
+    link.execute(u, "playback", "tts://flite|kal|hello")
+    link.drain(0.5)
+    ctx.kill_and_wait(u)
 
 
 @scenario
