@@ -63,6 +63,7 @@ class CarelineSide:
         self.esl, self.agents, self.agent_dial, self.switch = esl, agents, agent_dial, switch
         self.work, self.source = work, source
         self.procs: dict[str, subprocess.Popen] = {}
+        self.profilers: dict[str, subprocess.Popen] = {}
         self.ports: dict[str, int] = {}
         self.nats: NatsServer | None = None
         self.bus: Bus | None = None
@@ -110,13 +111,7 @@ class CarelineSide:
         )
         if service == "acd":
             env[f"{prefix}AGENT_DIAL"] = self.agent_dial
-        cmd = cmd_service = [sys.executable, "-m", "careline.cli", "serve", service]
-        profile = os.environ.get("BENCH_PROFILE", "")  # "py-spy": record each service (see the doc)
-        if profile == "py-spy":
-            out = self.step_dir / f"{service}.pyspy.txt"
-            pyspy = os.environ.get("BENCH_PYSPY", "py-spy")
-            cmd = [pyspy, "record", "--format", "raw", "--rate", "100", "--threads", "-o", str(out)]
-            cmd += [*os.environ.get("BENCH_PYSPY_ARGS", "--gil").split(), "--", *cmd_service]
+        cmd = [sys.executable, "-m", "careline.cli", "serve", service]
         log_file = open(self.step_dir / f"{service}.log", "w")  # noqa: SIM115 - closed with the process
         return subprocess.Popen(cmd, env=env, cwd=self.step_dir, stdout=log_file, stderr=subprocess.STDOUT)
 
@@ -154,13 +149,30 @@ class CarelineSide:
         return pids
 
     def _service_pid(self, service: str) -> int:
-        """The service's python (under py-spy, the profiled child, not py-spy itself)."""
-        pid = self.procs[service].pid
-        children = Path(f"/proc/{pid}/task/{pid}/children")
-        if os.environ.get("BENCH_PROFILE") == "py-spy" and children.exists():
-            kids = children.read_text().split()
-            return int(kids[0]) if kids else pid
-        return pid
+        return self.procs[service].pid
+
+    def start_profile(self) -> None:
+        """BENCH_PROFILE=py-spy: attach ``py-spy record`` to each service for the measured step only."""
+        if os.environ.get("BENCH_PROFILE") != "py-spy":
+            return
+        pyspy = os.environ.get("BENCH_PYSPY", "py-spy")
+        for service in SERVICES:
+            out = self.step_dir / f"{service}.pyspy.txt"
+            cmd = [pyspy, "record", "--pid", str(self._service_pid(service)), "--format", "raw"]
+            cmd += ["--rate", "100", "--threads", "-o", str(out)]
+            cmd += os.environ.get("BENCH_PYSPY_ARGS", "--gil").split()
+            log_file = open(self.step_dir / f"{service}.pyspy.log", "w")  # noqa: SIM115 - closed at exit
+            self.profilers[service] = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT)
+
+    async def stop_profile(self) -> None:
+        for proc in self.profilers.values():
+            proc.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        for proc in self.profilers.values():
+            try:
+                await asyncio.to_thread(proc.wait, 30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.profilers.clear()
 
     def threads_cpu(self) -> dict[str, dict[str, float]]:
         """CPU-s so far of each thread of each service (/proc/<pid>/task), to split a service's CPU."""
@@ -187,8 +199,9 @@ class CarelineSide:
         if self.bus is not None:
             await self.bus.close()
             self.bus = None
-        for service in self.procs:  # graceful: uvicorn's shutdown (under py-spy: the service itself,
-            os.kill(self._service_pid(service), signal.SIGINT)  # then py-spy writes its file and exits)
+        await self.stop_profile()
+        for proc in self.procs.values():
+            proc.send_signal(signal.SIGINT)  # graceful: uvicorn's shutdown
         for service, proc in self.procs.items():
             try:
                 await asyncio.to_thread(proc.wait, 60)

@@ -1,12 +1,12 @@
-"""Where a careline service's CPU went in one step, from ``py-spy record --format raw --threads`` (run the
-bench with BENCH_PROFILE=py-spy; by default py-spy samples only the thread holding the GIL, ``--gil``).
+"""Where a careline service's CPU went in one step, from ``py-spy record --format raw --threads`` attached
+to it for the measured step (run the bench with BENCH_PROFILE=py-spy; by default py-spy samples only the
+thread holding the GIL, ``--gil``).
 
     python bench/real_fs/pyspy_top.py <step folder> <service> [top]
 
 For each busy thread of the service: its CPU-s during the step from /proc (results.json), in ms per call,
 then the functions by self and inclusive share of that thread's samples, converted to ms per call.
-Functions are keyed by name and file (all lines together). Samples of the start-up (imports, migrations)
-and of the shutdown are left out.
+Functions are keyed by name and file (all lines together).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-SKIP = ("_find_and_load", "migrate (", "command.upgrade", "lifespan (", "_final_flush", "shutdown (")
+SKIP = ("_find_and_load",)  # a module imported lazily during the step is no per-call work
 _FRAME = re.compile(r"^(?P<name>.*) \((?P<file>[^:()]*)(?::\d+)?\)$")
 _THREAD = re.compile(r"^thread \((?P<tid>\d+)\)")
 

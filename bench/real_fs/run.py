@@ -1,7 +1,8 @@
 """Side by side on a real FreeSWITCH (issue 15 part 3, ``make bench-real-fs``): mod_callcenter against
 careline's ACD + CDR, the same sipp callers and agents, rates stepped until either side fails.
 
-Run: ``python bench/real_fs/run.py`` with the switch given by environment (docs/dev/bench-real-fs.md):
+Run: ``python bench/real_fs/run.py`` with the switch given by environment (docs/dev/bench-real-fs.md);
+``run.py --summary <results.json>`` prints a finished run's rows and table again.
 
     BENCH_FS_ESL=127.0.0.1:8021  BENCH_FS_ESL_PASSWORD=...  BENCH_FS_SIP=127.0.0.1:5060
     BENCH_FS_SIP_PROFILE=internal  BENCH_FS_PID=(the ESL port's local listener)
@@ -123,7 +124,10 @@ async def run_step(cfg: Config, switch: Switch, side, rate: float, index: int) -
     else:
         await side.start()
     try:
+        await warm_up(cfg, switch, side, step_dir)
+        idle = await idle_rates(side.pids())  # careline's processes with no calls (their fixed cost)
         row = await measure_step(cfg, switch, side, rate, step_dir)
+        row["idle_cpu_s_per_s"] = idle
     finally:
         switch.watch = None
         await side.stop()
@@ -131,12 +135,40 @@ async def run_step(cfg: Config, switch: Switch, side, rate: float, index: int) -
     return row
 
 
+async def warm_up(cfg: Config, switch: Switch, side, step_dir: Path) -> None:
+    """A few calls through the side before the step, not measured: a fresh process's first calls pay
+    its lazy imports and first-use caches, which are no per-call cost (BENCH_WARMUP_CALLS, default 10)."""
+    calls = int(os.environ.get("BENCH_WARMUP_CALLS", "10"))
+    if calls <= 0:
+        return
+    watch = Watch(side.door, getattr(side, "on_park", None))
+    switch.watch = watch
+    callers = sipp.start_callers(
+        cfg.sipp_host, cfg.sip, side.door, 5, calls, int(cfg.patience_s * 1000), step_dir, "warm-up"
+    )
+    try:
+        await asyncio.wait_for(asyncio.to_thread(callers.wait), calls / 5 + cfg.patience_s + 30)
+    except TimeoutError:
+        pass
+    finally:
+        if callers.poll() is None:
+            callers.terminate()
+    end = time.monotonic() + 30
+    while watch.live and time.monotonic() < end:  # noqa: ASYNC110 - the switch's events end it
+        await asyncio.sleep(0.2)
+    await settle_records(side, watch)
+    switch.watch = None
+
+
 async def measure_step(cfg: Config, switch: Switch, side, rate: float, step_dir: Path) -> dict:
     watch = Watch(side.door, getattr(side, "on_park", None))
     switch.watch = watch
     pids = {"freeswitch": cfg.fs_pid, **side.pids()} if cfg.fs_pid else side.pids()
     pids["bench"] = os.getpid()  # this process (watcher, and careline's IVR stand-in): shown, not counted
+    records_before = side.records() or 0  # the warm-up's
     threads0 = side.threads_cpu() if isinstance(side, CarelineSide) else {}
+    if isinstance(side, CarelineSide):
+        side.start_profile()
     cpu0, t0 = cpu.snapshot(pids), time.monotonic()
     calls = max(1, round(rate * cfg.step_s))
     callers = sipp.start_callers(
@@ -146,12 +178,17 @@ async def measure_step(cfg: Config, switch: Switch, side, rate: float, step_dir:
     try:
         await asyncio.wait_for(asyncio.to_thread(callers.wait), limit)
     except TimeoutError:
-        callers.terminate()
+        pass
+    finally:
+        if callers.poll() is None:  # stuck, or the bench was interrupted
+            callers.terminate()
     end = time.monotonic() + 30
     while watch.live and time.monotonic() < end:  # noqa: ASYNC110 - the switch's events end it
         await asyncio.sleep(0.2)
-    records, records_s = await settle_records(side, watch)
+    records, records_s = await settle_records(side, watch, before=records_before)
     cpu1, seconds = cpu.snapshot(pids), time.monotonic() - t0
+    if isinstance(side, CarelineSide):
+        await side.stop_profile()
     switch.watch = None
     row = {
         "rate": rate,
@@ -181,15 +218,16 @@ def thread_deltas(before: dict, after: dict) -> dict:
     return out
 
 
-async def settle_records(side, watch: Watch) -> tuple[int | None, float]:
-    """careline: wait until the CDR service stored every leg the switch made (or SETTLE_S passed)."""
+async def settle_records(side, watch: Watch, before: int = 0) -> tuple[int | None, float]:
+    """careline: wait until the CDR service stored every leg the switch made (or SETTLE_S passed);
+    records of this watch's legs = rows now - ``before``."""
     started = time.monotonic()
-    records = side.records()
-    if records is None:
+    if side.records() is None:
         return None, 0.0
+    records = side.records() - before
     while records < len(watch.created) and time.monotonic() - started < SETTLE_S:
         await asyncio.sleep(0.2)
-        records = side.records()
+        records = side.records() - before
     return records, round(time.monotonic() - started, 1)
 
 
@@ -243,6 +281,8 @@ def format_detail(row: dict) -> str:
         f"{'':8}routing (answer → agent leg) {_ms(row['to_ring_ms'])} ms, answer → bridge "
         f"{_ms(row['answer_to_bridge_ms'])} ms, {row['seconds']:g} s"
     )
+    if row.get("idle_cpu_s_per_s"):
+        text += f"; idle before the step {sum(row['idle_cpu_s_per_s'].values()):.3f} CPU-s/s"
     if "handover_ms" in row:
         h = row["handovers"]
         text += f"; hand-over {_ms(row['handover_ms'])} ms, {h.get('timed_out', 0)} timed out"
@@ -255,31 +295,51 @@ def format_detail(row: dict) -> str:
 def summary(rows: list[dict]) -> str:
     """The issue's table: one line per rate, both sides."""
     lines = [
-        "| calls/s | wait p50/p99 ms, mod_callcenter | careline | careline records stored/legs "
-        "| FS CPU-s/call (mod_callcenter / careline run) | careline CPU-s/call (acd+cdr+nats) |",
-        "|---|---|---|---|---|---|",
+        "| calls/s | wait to agent p50/p99 ms, mod_callcenter | careline | to bridge p50/p99 ms, "
+        "mod_callcenter / careline | careline records stored/legs | FS CPU-s/call (mod_callcenter run / "
+        "careline run) | careline CPU-s/call (acd+cdr+nats) | careline / FS |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for rate in dict.fromkeys(r["rate"] for r in rows):
         mc = next((r for r in rows if r["rate"] == rate and r["side"] == "mod_callcenter"), None)
         cl = next((r for r in rows if r["rate"] == rate and r["side"] == "careline"), None)
-
-        def wait(r):
-            if r is None:
-                return "-"
-            text = _ms(r["wait_ms"])
-            return text if r["verdict"] == "ok" else f"{text} ({r['verdict']})"
-
-        def fs(r):
-            return (
-                "-"
-                if r is None or "freeswitch" not in r["cpu_s"]
-                else f"{r['cpu_s']['freeswitch'] / max(1, r['offered']):.4f}"
-            )  # noqa: E501
-
+        bridge = f"{_bridge(mc)} / {_bridge(cl)}"
         records = "-" if cl is None else f"{cl['records']}/{cl['legs']}"
         cl_cpu = "-" if cl is None else f"{careline_cpu(cl) / max(1, cl['offered']):.4f}"
-        lines.append(f"| {rate:g} | {wait(mc)} | {wait(cl)} | {records} | {fs(mc)} / {fs(cl)} | {cl_cpu} |")
+        ratio = "-"
+        if cl is not None and cl["cpu_s"].get("freeswitch"):
+            ratio = f"{careline_cpu(cl) / cl['cpu_s']['freeswitch']:.2f}"
+        lines.append(
+            f"| {rate:g} | {_wait(mc)} | {_wait(cl)} | {bridge} | {records} | {_fs(mc)} / {_fs(cl)} "
+            f"| {cl_cpu} | {ratio} |"
+        )
     return "\n".join(lines)
+
+
+def _wait(r: dict | None) -> str:
+    if r is None:
+        return "-"
+    text = f"{_ms(r['wait_ms'])}, {r['served'] / max(1, r['offered']):.1%} served"
+    return text if r["verdict"] == "ok" else f"{text} ({r['verdict']})"
+
+
+def _bridge(r: dict | None) -> str:
+    return "-" if r is None else _ms(r["bridge_ms"])
+
+
+def _fs(r: dict | None) -> str:
+    if r is None or "freeswitch" not in r["cpu_s"]:
+        return "-"
+    return f"{r['cpu_s']['freeswitch'] / max(1, r['offered']):.4f}"
+
+
+async def idle_rates(pids: dict[str, int], seconds: float = 5.0) -> dict[str, float]:
+    if not pids:
+        return {}
+    before = cpu.snapshot(pids)
+    await asyncio.sleep(seconds)
+    after = cpu.snapshot(pids)
+    return {name: round((after[name] - before[name]) / seconds, 4) for name in pids}
 
 
 async def idle_cpu(pid: int | None, seconds: float = 5.0) -> float | None:
@@ -318,6 +378,9 @@ async def main_async(cfg: Config) -> int:
         f"{'-' if idle is None else f'{idle:.3f}'} CPU-s/s; logs and results.json in {cfg.work}",
         flush=True,
     )
+    import careline  # the services run from the same source as this process (PYTHONPATH included)
+
+    print(f"careline from {Path(careline.__file__).parent}", flush=True)
     print(HEADER, flush=True)
     rows, index = [], 0
     try:
@@ -344,6 +407,11 @@ async def main_async(cfg: Config) -> int:
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["--summary"]:  # the table again from a run's results.json
+        rows = json.loads(Path(sys.argv[2]).read_text())
+        print("\n".join(format_row(r) + "\n" + format_detail(r) for r in rows))
+        print(summary(rows))
+        return 0
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # the IVR adapter's warning per timed-out hand-over would flood the table; they are counted instead
     logging.getLogger("careline").setLevel(logging.ERROR)
