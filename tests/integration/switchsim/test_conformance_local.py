@@ -327,8 +327,10 @@ KNOWN_GAPS = {
     "playback_failures": "play_and_get_digits with a `say:` prompt and tts_engine unset returns at once in "
     "the simulator; on the real switch `say:` without an engine only logs `Invalid Args`, counts as played "
     "(playback answers FILE PLAYED), so play_and_get_digits waits its full 3 s timeout (step 7)",
-    "originate_user": "an originate to user/<ext> lacks the leg's PRESENCE_IN (CS_ROUTING and on answer) and "
+    "originate_user": "an originate to user/<ext> lacks the leg's PRESENCE_IN (CS_ROUTING, on answer) and "
     "the second CHANNEL_OUTGOING the real switch fires once the leg is answered (CS_CONSUME_MEDIA, ACTIVE)",
+    "sched_hangup_bridged": "when sched_hangup ends A (ALLOTTED_TIMEOUT) the simulator hangs the partner B up "
+    "with ALLOTTED_TIMEOUT too; the real B (bridged by A's `&bridge`) ends NORMAL_CLEARING",
 }
 
 
@@ -522,3 +524,56 @@ async def test_originate_to_a_registered_user(tmp_path, fmt, request):
         await sim.wait_event(lambda e: e["Event-Name"] == "CHANNEL_PARK" and e.get("Unique-ID") == o)
         keys = ("Channel-Name", "Channel-State", "Channel-Call-State", "Answer-State")
         check(view(sim.events(), o, ORIGINATE_NAMES, keys), view(cap.events, ro, ORIGINATE_NAMES, keys))
+
+
+# ------------------------------------------------------------------------------------ bridged legs
+BRIDGED_NAMES = TRANSFER_NAMES | {"CHANNEL_UNBRIDGE", "CHANNEL_HANGUP_COMPLETE"}
+BRIDGED_KEYS = ("Application", "Application-Response", "Playback-File-Path", "Hangup-Cause")
+
+
+@pytest.mark.parametrize("name", ["sched_hangup_bridged", "broadcast_bridged"])
+async def test_bridged_pair_backstop_and_broadcasts(name, tmp_path, fmt, request):
+    """sched_hangup on A: A ends ALLOTTED_TIMEOUT, its partner NORMAL_CLEARING. uuid_broadcast aleg/both on a
+    bridged leg plays to one/both parties and leaves the bridge up (no CHANNEL_UNBRIDGE until the hang-up)."""
+    if name in KNOWN_GAPS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[name]))
+    cap = Capture(name, fmt)
+    async with Sim(tmp_path) as sim:
+        a, b, ra, rb = await _bridged_pair(sim, cap)
+        start = sim.now()
+        sends = [
+            (t, d)
+            for t, d in cap.sends
+            if d.startswith(("api sched_hangup", "api uuid_broadcast", "api uuid_kill"))
+        ]
+        for i, (t, cmd) in enumerate(sends):
+            real = cap.replies[[c for c, _ in cap.pairs].index(cmd)]
+            assert await sim.command(_sub(cmd, {ra: a, rb: b})) == real, cmd
+            await sim.sleep(min((sends[i + 1][0] if i + 1 < len(sends) else t + 3) - t, 3.0))
+        for u in (a, b):
+            await sim.wait_event(
+                lambda e, u=u: e["Event-Name"] == "CHANNEL_DESTROY" and e.get("Unique-ID") == u
+            )
+        t1 = sends[0][0]
+        for sim_u, real_u in ((a, ra), (b, rb)):
+            check(
+                view(sim.events(), sim_u, BRIDGED_NAMES, BRIDGED_KEYS, start),
+                view(cap.events, real_u, BRIDGED_NAMES, BRIDGED_KEYS, t1),
+            )
+
+
+async def test_tts_uri_plays_as_a_file(tmp_path, fmt):
+    """playback tts://engine|voice|text: PLAYBACK_START/STOP and FILE PLAYED with a loaded engine, FILE NOT
+    FOUND at once without one; park's completion at hang-up carries the last response."""
+    cap = Capture("tts_uri", fmt)
+    ru = cap.uuid_of(CALLER)
+    async with Sim(tmp_path) as sim:
+        u = await sim.parked_caller()
+        for app, arg, rstart, rdone in _steps(cap, ru):
+            start, done = await sim.execute(u, app, arg)
+            assert done["Application-Response"] == rdone["Application-Response"], arg
+            assert _played(sim.events(), start, done) == _played(cap.events, rstart, rdone), arg
+        await sim.command(f"api uuid_kill {u}")
+        await sim.wait_event(lambda e: e["Event-Name"] == "CHANNEL_DESTROY" and e.get("Unique-ID") == u)
+        names, keys = {"CHANNEL_EXECUTE_COMPLETE"}, ("Application", "Application-Response")
+        check(view(sim.events(), u, names, keys)[-1:], view(cap.events, ru, names, keys)[-1:])
