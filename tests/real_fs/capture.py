@@ -13,6 +13,10 @@ traces do (../shared/fs-traces/README.md, "File formats"):
 every ``Content-Length`` still holds. The scenarios (one per capture) drive sipp phones bound to
 127.0.0.1 with explicit ports (``-ci 127.0.0.1``) and the switch over ESL only.
 
+The ENV file (KEY=VALUE lines) gives ESL_HOST, ESL_PORT, ESL_PASSWORD, SIP_HOST, SIP_PORT, SIP_DOMAIN and
+USER_PASSWORD (the directory users' SIP password, for `originate_user`); RUN_DIR defaults to its folder.
+The switch needs the extensions of tests/data/fs-traces-local/dialplan.json in its inbound context.
+
 Usage (against a private switch, never a shared one):
     python tests/real_fs/capture.py --env /work/fs-cap/ENV --out tests/data/fs-traces-local \\
         --format plain --replace /work/fs-cap=/srv/fs/live --replace /opt/fs=/srv/fs  hold_music ...
