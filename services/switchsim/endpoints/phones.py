@@ -99,7 +99,10 @@ class PhoneDialer:
         if beh.mode == "unregistered":
             raise OriginateError("USER_NOT_REGISTERED")
         # mod_dptools' user endpoint originates the sofia leg itself, then its caller's
-        # switch_core_session_outgoing_channel announces the same leg again: CHANNEL_OUTGOING twice.
+        # switch_core_session_outgoing_channel announces the same leg again: CHANNEL_OUTGOING twice, the
+        # second once answered (originate_user capture). The directory gives the leg a presence id.
+        domain = m.group(0).partition("@")[2] or core.config.global_vars.get("domain", "127.0.0.1")
+        vars_.setdefault("presence_id", f"{ext}@{domain}")
         ch = await _ring_phone(
             core, phone.channel_name(), ext, uuid, cid, cid_name, vars_, beh, timeout, phone
         )

@@ -142,7 +142,7 @@ class Channel:
             ("Channel-HIT-Dialplan", "true" if self.direction == "inbound" else "false"),
         ]
         if self.presence and self.profile:
-            h.append(("Channel-Presence-ID", f"{self.cid_num}@127.0.0.1"))
+            h.append(("Channel-Presence-ID", self.vars.get("presence_id") or f"{self.cid_num}@127.0.0.1"))
         h += [("Channel-Call-UUID", self.uuid), ("Answer-State", self.answer_state)]
         if self.codec:
             h += [("Channel-Read-Codec-Name", "PCMU"), ("Channel-Read-Codec-Rate", "8000"),
@@ -225,8 +225,7 @@ class Channel:
         self.answer_state = "answered"
         self.vars["answer_epoch"] = str(int(self.t_answered))
         self.fire("CHANNEL_ANSWER")
-        if self.direction == "inbound":
-            self.presence_in()
+        self.presence_in()  # legs with a presence id: inbound SIP callers, directory users (originate_user)
         self.set_callstate("ACTIVE")
         self.core.on_answer(self)
 
@@ -254,8 +253,8 @@ class Channel:
         self.vars.update(variables.cdr_times(self, self.core.now()))
 
     def unbridge(self, hang_up_peer: bool = True) -> None:
-        """End this leg's bridge: CHANNEL_UNBRIDGE here; the peer is hung up with this leg's cause unless
-        told otherwise (a transfer takes it elsewhere)."""
+        """End this leg's bridge: CHANNEL_UNBRIDGE here; the peer is hung up (NORMAL_CLEARING whatever ended
+        this leg: sched_hangup_bridged capture) unless told otherwise (a transfer takes it elsewhere)."""
         peer = self.other
         if peer is None or self.vars.get("_bridged") != "1":
             return
@@ -265,7 +264,7 @@ class Channel:
             "CHANNEL_UNBRIDGE", pre=[("Bridge-A-Unique-ID", self.uuid), ("Bridge-B-Unique-ID", peer.uuid)]
         )
         if hang_up_peer and peer.alive:
-            peer.hangup(self.hangup_cause or "NORMAL_CLEARING")
+            peer.hangup("NORMAL_CLEARING")
 
     async def teardown(self) -> None:
         """Second half: CS_HANGUP … CS_DESTROY (held back by an outbound socket's linger)."""

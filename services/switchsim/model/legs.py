@@ -52,7 +52,9 @@ def dial_timeout(vars_: dict[str, str], default: float = 60.0) -> float:
 
 
 def outbound_channel(core, name, dest, uuid, cid, cid_name, vars_, source) -> Channel:
-    ch = Channel(core, name, "outbound", cid, cid_name, dest, uuid=uuid, source=source, presence=False)
+    # a directory user's leg has a presence id (user/…, originate_user capture); a bare URI has none
+    presence = "presence_id" in vars_
+    ch = Channel(core, name, "outbound", cid, cid_name, dest, uuid=uuid, source=source, presence=presence)
     originator = vars_.pop("_originator", None)  # the leg whose bridge dials this one (Other-Leg-* at once)
     ch.other = core.get(originator) if originator else None
     ch.vars.update({k: v for k, v in vars_.items()})
@@ -65,6 +67,8 @@ def outbound_channel(core, name, dest, uuid, cid, cid_name, vars_, source) -> Ch
     ch.fire("CHANNEL_CREATE")
     ch.fire("CHANNEL_ORIGINATE")
     ch.set_state("CS_ROUTING")
+    ch.next_state = "CS_CONSUME_MEDIA"
+    ch.presence_in()
     ch.set_state("CS_CONSUME_MEDIA")
     return ch
 
