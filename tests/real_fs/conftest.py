@@ -36,8 +36,7 @@ class RealSwitch:
 def skip_reason() -> str | None:
     missing = [name for name in VARIABLES if not os.environ.get(name)]
     if missing:
-        wanted = "; ".join(f"{name} ({VARIABLES[name]})" for name in missing)
-        return f"no real FreeSWITCH given: set {wanted} — see docs/dev/real-freeswitch.md"
+        return f"no real FreeSWITCH given (unset: {', '.join(missing)}); see docs/dev/real-freeswitch.md"
     if shutil.which("sipp") is None:
         return "sipp is not installed (Debian: apt-get install sip-tester); it plays callers and phones"
     return None
