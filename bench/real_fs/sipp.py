@@ -6,16 +6,19 @@ included (``-ci``/``-cp``: sipp's default control port is 8888 on every interfac
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import shutil
 import socket
 import subprocess
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# Phones send RTP: every sipp echoes what the switch sends it (BENCH_RTP_ECHO=0: silent phones). A silent
-# parked caller is woken late by FreeSWITCH (uuid_bridge ~200 ms after the command, seen on 1.11.2).
-RTP_ECHO = os.environ.get("BENCH_RTP_ECHO", "1") != "0"
+# Phones send RTP as real ones do: each call streams a looped PCMU file from its answer on (sipp's
+# rtp_stream); "echo": sipp returns what the switch sends it (a parked caller then sends nothing); "off".
+RTP = os.environ.get("BENCH_RTP", "stream")
+_STREAM_LINE = re.compile(r"^.*rtp_stream=.*\n", re.M)
 
 
 def free_udp_port(host: str, span: int = 1) -> int:
@@ -39,13 +42,35 @@ def _udp_free(host: str, port: int) -> bool:
 
 
 def scenario(name: str, out_dir: Path, **values: int) -> Path:
-    """``name`` (caller.xml / agent.xml) with its placeholders (PATIENCE_MS, TALK_MS) filled in."""
+    """``name`` (caller.xml / agent.xml) with its placeholders (PATIENCE_MS, TALK_MS, RTP_FILE) filled in."""
     text = (HERE / name).read_text()
+    if RTP == "stream":
+        text = text.replace("RTP_FILE", str(rtp_file(out_dir)))
+    else:
+        text = _STREAM_LINE.sub("", text).replace("[rtpstream_audio_port]", "[media_port]")
     for key, value in values.items():
         text = text.replace(key, str(value))
     path = out_dir / name
     path.write_text(text)
     return path
+
+
+def rtp_file(out_dir: Path) -> Path:
+    """One second of PCMU (a low 400 Hz tone, not digital silence) for rtp_stream to loop."""
+    path = out_dir / "phone.pcmu"
+    if not path.exists():
+        samples = (int(2000 * math.sin(2 * math.pi * 400 * n / 8000)) for n in range(8000))
+        path.write_bytes(bytes(_ulaw(v) for v in samples))
+    return path
+
+
+def _ulaw(sample: int) -> int:
+    """G.711 mu-law of one 16-bit sample."""
+    sign = 0x80 if sample < 0 else 0
+    magnitude = min(abs(sample), 32635) + 132
+    exponent = max(0, magnitude.bit_length() - 8)
+    mantissa = (magnitude >> (exponent + 3)) & 0x0F
+    return ~(sign | (exponent << 4) | mantissa) & 0xFF
 
 
 def _base(binary: str, host: str, log_dir: Path, tag: str) -> list[str]:
@@ -54,7 +79,7 @@ def _base(binary: str, host: str, log_dir: Path, tag: str) -> list[str]:
         *("-i", host, "-mi", host, "-ci", host, "-cp", str(free_udp_port(host))),
         *("-p", str(free_udp_port(host)), "-mp", str(free_udp_port(host, 4))),
         *("-nostdin", "-trace_err", "-error_file", str(log_dir / f"{tag}-errors.log")),
-        *(["-rtp_echo"] if RTP_ECHO else []),
+        *(["-rtp_echo"] if RTP == "echo" else []),
     ]
 
 
