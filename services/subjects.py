@@ -27,6 +27,9 @@ LEDGER_POSTED = "careline.ledger.posted"
 
 # --- JetStream intake (raw records made durable before anything else; issue 15) ----------------------
 CDR_INTAKE_LEG = "careline.intake.cdr"  # a leg's hangup headers (JSON), Nats-Msg-Id = the leg uuid
+# The ACD's statistics facts (R-STAT1), JSON, Nats-Msg-Id = the event's id; {log_id} names the database
+# they are written to (one durable writer per database: ACDs on other databases never take them).
+ACD_INTAKE_EVENT = "careline.intake.acd.{log_id}"
 
 # --- core request/reply ----------------------------------------------------------------------------
 ACD_ENQUEUE = "careline.acd.enqueue"
@@ -57,6 +60,7 @@ CALLS = "CALLS"
 CDRS = "CDRS"
 LEDGER = "LEDGER"
 CDR_INTAKE = "CDR_INTAKE"
+ACD_INTAKE = "ACD_INTAKE"
 
 # --- KV buckets ------------------------------------------------------------------------------------
 KV_CALL_OWNER = "call_owner"  # key: call uuid, value: owning service ("ivr", "acd") — design §3
@@ -73,6 +77,11 @@ def call_event(call_uuid: str, event: str) -> str:
 
 def agent_screenpop(agent_id: str) -> str:
     return AGENT_SCREENPOP.format(agent_id=_token(agent_id))
+
+
+def acd_intake_event(log_id: str) -> str:
+    """Subject of the ACD's call events bound for the database whose call log id is ``log_id``."""
+    return ACD_INTAKE_EVENT.format(log_id=_token(log_id))
 
 
 def _token(value: str) -> str:
@@ -93,6 +102,13 @@ STREAMS: tuple[StreamSpec, ...] = (
         # before the disk fills). Work-queue retention: acked (committed) legs leave; its size is the backlog.
         retention="workqueue",
         description="legs' hangup headers waiting to become CDRs (issue 15, R-CDR1)",
+    ),
+    StreamSpec(
+        ACD_INTAKE,
+        ("careline.intake.acd.>",),
+        # As CDR_INTAKE: no max_age, work queue; an event leaves once the ACD's writer committed it.
+        retention="workqueue",
+        description="ACD call events waiting to become statistics facts (issue 15, R-STAT1)",
     ),
 )
 
@@ -118,6 +134,7 @@ CATALOG: tuple[Entry, ...] = (
     Entry("CDR_CREATED", CDR_CREATED, "jetstream", "Cdr"),
     Entry("LEDGER_POSTED", LEDGER_POSTED, "jetstream", "LedgerPosting"),
     Entry("CDR_INTAKE_LEG", CDR_INTAKE_LEG, "intake", ""),
+    Entry("ACD_INTAKE_EVENT", ACD_INTAKE_EVENT, "intake", ""),
     Entry("ACD_ENQUEUE", ACD_ENQUEUE, "request", "EnqueueRequest -> EnqueueReply"),
     Entry("CRM_CALLER_LOOKUP", CRM_CALLER_LOOKUP, "request", "CallerLookupRequest -> CallerLookupReply"),
     Entry("BILLING_CARD_AUTH", BILLING_CARD_AUTH, "request", "CardAuthRequest -> CardAuthReply"),
@@ -184,6 +201,7 @@ CATALOG: tuple[Entry, ...] = (
     Entry("CDRS", CDRS, "stream", ""),
     Entry("LEDGER", LEDGER, "stream", ""),
     Entry("CDR_INTAKE", CDR_INTAKE, "stream", ""),
+    Entry("ACD_INTAKE", ACD_INTAKE, "stream", ""),
     Entry("KV_CALL_OWNER", KV_CALL_OWNER, "kv", ""),
     Entry("KV_AGENT_STATE", KV_AGENT_STATE, "kv", ""),
     Entry("KV_QUEUE_MEMBERS", KV_QUEUE_MEMBERS, "kv", ""),

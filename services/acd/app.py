@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from careline import subjects
 from careline.acd.api import router
 from careline.acd.call_end import CallEnder
-from careline.acd.call_log import CallLog, WorkloadSampler
+from careline.acd.call_log import CallLog, CallLogWriting, WorkloadSampler, start_writing
 from careline.acd.cluster.replica import Replica, ReplicaHandlers
 from careline.acd.consult_switch import EslConsultSwitch
 from careline.acd.domain import config as stored
@@ -59,7 +59,12 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
                 max_missed=settings.max_missed_offers,
                 reject_delay_s=settings.reject_delay_s,
             )
-            call_log = CallLog(rt.sessions)  # statistics facts (R-STAT1)
+            # statistics facts (R-STAT1), durable on JetStream as recorded (issue 15; call_log.py)
+            call_log = CallLog(
+                rt.sessions,
+                max_queued=settings.call_log_max_queued,
+                read_wait_s=settings.call_log_read_wait_s,
+            )
             distributor.record = call_log.record
             sampler = WorkloadSampler(lambda: distributor.agents, distributor.clock, call_log)
             app.state.call_log, app.state.sampler = call_log, sampler
@@ -90,6 +95,14 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
                 music=settings.hold_music,
             )
             app.state.supervision = Supervision(distributor, rt.bus, app.state.metrics)
+            app.state.call_log_writing = await start_writing(
+                call_log,
+                bus=rt.bus,
+                engine=rt.engine,
+                settings=settings,
+                metrics=app.state.metrics,
+                supervision=app.state.supervision,
+            )
             ticker = asyncio.get_running_loop().create_task(_tick(distributor, settings.tick_s))
             watch = asyncio.get_running_loop().create_task(app.state.supervision.run(settings.tick_s))
             sampling = asyncio.get_running_loop().create_task(
@@ -105,18 +118,20 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
                 watch.cancel()
                 sampling.cancel()
                 await distributor.drain()
-                await _final_flush(sampler, call_log)
+                await _final_flush(sampler, app.state.call_log_writing, settings.call_log_drain_s)
 
     app = service_app(settings, lifespan, title="careline ACD")
     app.include_router(router)
     return app
 
 
-async def _final_flush(sampler: WorkloadSampler, call_log: CallLog) -> None:
+async def _final_flush(sampler: WorkloadSampler, writing: CallLogWriting, within: float) -> None:
+    """The last workload sample, then what was recorded to JetStream and, for ``within`` s, to the
+    database; what is not written by then waits on JetStream for the next ACD on this database."""
     try:
         sampler.sample()
         sampler.emit()
-        await call_log.flush()
+        await writing.stop(within)
     except Exception:  # shutting down: say so, do not fail the shutdown
         log.exception("last statistics flush failed")
 

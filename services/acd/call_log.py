@@ -1,8 +1,12 @@
 """Statistics facts to the database (R-STAT1): the distributor's call events and sampled agent workload.
 
-The distributor must never wait on the database, so :meth:`CallLog.record` only appends to a buffer;
-:meth:`flush` writes the buffer in one transaction (periodically, before a statistics query, and at
-shutdown). :class:`WorkloadSampler` turns each agent's running workload into deltas (talk, hold, wrap,
+Loss-free since issue 15 (docs/adr/0002's pattern): :meth:`CallLog.record` never waits — it gives the
+event an id (UUIDv7) and queues it for JetStream (:mod:`careline.acd.call_log_intake`), which stores it on
+the work-queue stream ``ACD_INTAKE`` with ``Nats-Msg-Id`` = that id; a durable consumer writes the events
+in batches and acks only what it committed (:mod:`careline.acd.call_log_writer`). A crash, a stop, a
+locked or restarting database delay events, never lose or double them. Statistics queries read their own
+writes: :meth:`CallLog.between` first waits (``read_wait_s`` at most) until what this process recorded
+is committed. :class:`WorkloadSampler` turns each agent's running workload into deltas (talk, hold, wrap,
 handled, missed) and the time spent since the last sample into busy or idle time (resolution: the
 sampling period).
 """
@@ -12,40 +16,65 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 
+from careline import subjects
+from careline.acd.call_log_intake import EventOutbox, encode
+from careline.acd.call_log_writer import CallEventWriter, call_log_id, committed_through, decode
 from careline.acd.domain.agents import Agent, AgentState
 from careline.acd.domain.call_events import AGENT, CallEvent
 from careline.acd.models import CallEventRow
 
 log = logging.getLogger("careline.acd.call_log")
 BUSY = (AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP)
+INTAKE_STREAM = subjects.ACD_INTAKE
+INTAKE_STREAMS = tuple(spec for spec in subjects.STREAMS if spec.name == INTAKE_STREAM)
+Committed = Callable[[int], Awaitable[bool]]
 
 
 class CallLog:
-    def __init__(self, sessions) -> None:
+    def __init__(self, sessions, *, max_queued: int = 100_000, read_wait_s: float = 5.0) -> None:
         self.sessions = sessions
-        self._buffer: list[CallEvent] = []
-        self._lock = asyncio.Lock()
+        self.outbox = EventOutbox(max_queued=max_queued)
+        self.read_wait_s = read_wait_s
+        self._committed: Committed | None = None
+        self.stale_reads = 0  # queries answered before this process's events were all committed
 
     def record(self, event: CallEvent) -> None:
-        self._buffer.append(event)
+        """The distributor's hook: queue the event for JetStream (never waits; see call_log_intake)."""
+        self.outbox.put(*encode(event))
 
-    async def flush(self) -> None:
-        async with self._lock:
-            events, self._buffer = self._buffer, []
-            if not events:
-                return
+    def start(self, bus, subject: str, committed: Committed) -> None:
+        """Publish recorded events (those recorded before start too) to ``subject``; ``committed(seq)``
+        says whether the writer has committed everything up to stream sequence ``seq``."""
+        self._committed = committed
+        self.outbox.start(bus, subject)
+
+    async def flush(self, within: float | None = None) -> bool:
+        """Wait until every event recorded so far is committed (``read_wait_s`` at most); False if not."""
+        within = self.read_wait_s if within is None else within
+        try:
+            await asyncio.wait_for(self.committed_through(self.outbox.accepted), within)
+            return True
+        except TimeoutError:
+            self.stale_reads += 1
+            log.warning("call events recorded here not all stored after %.1f s; reading what is", within)
+            return False
+
+    async def committed_through(self, count: int) -> None:
+        """Wait until the first ``count`` events recorded here are committed (no bound: callers set it)."""
+        seq = await self.outbox.stored_through(count)
+        while True:
             try:
-                async with self.sessions() as session:
-                    session.add_all(CallEventRow(**dataclasses.asdict(e)) for e in events)
-                    await session.commit()
-            except Exception:  # keep them for the next flush rather than lose them
-                self._buffer[:0] = events
-                raise
+                if self._committed is not None and await self._committed(seq):
+                    return
+            except Exception as err:  # NATS away: wait for it, flush() bounds the wait
+                log.debug("call log: consumer info unavailable (%s)", err)
+            await asyncio.sleep(0.02)
 
     async def between(self, start: dt.datetime, end: dt.datetime) -> list[CallEvent]:
         await self.flush()
@@ -55,6 +84,54 @@ class CallLog:
                 select(CallEventRow).where(CallEventRow.at >= start, CallEventRow.at < end)
             )
             return [CallEvent(**{n: getattr(r, n) for n in names}) for r in rows]
+
+
+@dataclasses.dataclass
+class CallLogWriting:
+    """The running writer side of a call log (``start_writing``); ``stop`` drains, then stops."""
+
+    call_log: CallLog
+    writer: CallEventWriter
+    consumer: object
+
+    async def stop(self, within: float) -> None:
+        """Hand JetStream what was recorded and let the writer commit it, for up to ``within`` s in all;
+        what is left stays on the stream for the next writer (redelivered, stored once)."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + within
+        left = await self.call_log.outbox.stop(within)
+        try:
+            if left:
+                raise TimeoutError
+            count = self.call_log.outbox.accepted
+            await asyncio.wait_for(self.call_log.committed_through(count), max(0.0, end - loop.time()))
+        except TimeoutError:
+            log.warning("call events not yet written at shutdown: they wait on JetStream for the next writer")
+        await self.consumer.stop()
+
+
+async def start_writing(
+    call_log: CallLog, *, bus, engine, settings, metrics=None, supervision=None
+) -> CallLogWriting:
+    """Start the intake of ``call_log`` and the durable writer of this database's events (design §4)."""
+    log_id = await call_log_id(engine)
+    subject, durable = subjects.acd_intake_event(log_id), f"acd-call-log-{log_id}"
+    await bus.ensure_streams(INTAKE_STREAMS)
+    writer = CallEventWriter(engine)
+    consumer = await bus.consume_batch(
+        INTAKE_STREAM,
+        durable,
+        subject,
+        writer.write,
+        decode=decode,
+        batch=settings.call_log_write_batch,
+        linger=settings.call_log_write_linger_s,
+        ack_wait=settings.call_log_write_ack_wait_s,
+    )
+    call_log.start(
+        bus, subject, functools.partial(committed_through, bus.nc.jetstream(), INTAKE_STREAM, durable)
+    )
+    return CallLogWriting(call_log, writer, consumer)
 
 
 @dataclasses.dataclass
@@ -111,7 +188,6 @@ class WorkloadSampler:
                 self.sample()
                 if self.clock() >= next_emit:
                     next_emit = self.clock() + emit_s
-                    self.emit()
-                    await self.log.flush()
+                    self.emit()  # recorded: on its way to JetStream, no need to wait for it
             except Exception:  # the next round retries
                 log.exception("statistics sampling failed")

@@ -48,6 +48,9 @@ class CallEventRow(Base):
     __tablename__ = "acd_call_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # The id the call log gave the event when the distributor recorded it (issue 15): the writer inserts
+    # ON CONFLICT (event_id) DO NOTHING, so a replay stores nothing twice. NULL only in rows written before.
+    event_id: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True, index=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     queue: Mapped[str] = mapped_column(String(64), default="")
@@ -61,3 +64,13 @@ class CallEventRow(Base):
     idle_s: Mapped[float] = mapped_column(Float, default=0.0)
     handled: Mapped[int] = mapped_column(Integer, default=0)
     missed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CallLogMetaRow(Base):
+    """Facts about this database's call log; ``log_id``: a random id made once, naming the intake subject
+    and durable writer of the events bound for this database (careline.subjects.ACD_INTAKE_EVENT)."""
+
+    __tablename__ = "acd_call_log_meta"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64))

@@ -39,3 +39,10 @@ class AcdSettings(ServiceSettings):
     # Said to a caller whose call another service asked to end (billing: credit exhausted), before the
     # hang-up goodbye_s later; a file path, since uuid_broadcast takes no spaces (call_end.py).
     call_end_prompt: str = "ivr/careline-call-ended.wav"
+    # Statistics facts made durable on JetStream before the database (issue 15, R-STAT1; call_log*.py).
+    call_log_max_queued: int = 100_000  # events held in memory while NATS is away; beyond: dropped, counted
+    call_log_write_batch: int = 256  # events per transaction (fewer when fewer wait)
+    call_log_write_linger_s: float = 0.2  # after a short batch, let the next one fill
+    call_log_write_ack_wait_s: float = 60.0  # a batch held this long by a dead writer is redelivered
+    call_log_read_wait_s: float = 5.0  # a statistics query waits this long for this process's events
+    call_log_drain_s: float = 5.0  # at shutdown, publish and write what was recorded for up to this long

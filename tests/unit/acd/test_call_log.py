@@ -1,0 +1,165 @@
+"""The ACD's call log made loss-free (issue 15, R-STAT1), without the network: the record hook never waits
+and queues each event with an id of its own; the outbox publishes in order with Nats-Msg-Id = that id,
+retries while NATS refuses (same ids, same order), and, bounded, drops and counts rather than grow without
+end; the writer's decoder gives back the event as recorded. The bus is a stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import pytest
+
+from careline import subjects
+from careline.acd.call_log import CallLog
+from careline.acd.call_log_intake import EventOutbox, encode
+from careline.acd.call_log_writer import decode
+from careline.acd.domain.call_events import AGENT, CallEvent
+
+SUBJECT = subjects.acd_intake_event("db1")
+
+
+@dataclass
+class Ack:
+    seq: int
+    duplicate: bool = False
+
+
+@dataclass
+class FlakyBus:
+    """Stores what it is given (deduplicating by msg id, as JetStream does); refuses while ``down``."""
+
+    down: bool = False
+    stored: dict = field(default_factory=dict)  # msg id -> (seq, data)
+    order: list = field(default_factory=list)
+    attempts: int = 0
+    sent: list = field(default_factory=list)
+
+    async def publish_raw(self, subject, data, *, msg_id):
+        assert subject == SUBJECT
+        self.attempts += 1
+        await asyncio.sleep(0)
+        if self.down:
+            raise TimeoutError("nats: timeout")
+        if msg_id in self.stored:
+            return Ack(self.stored[msg_id][0], duplicate=True)
+        self.stored[msg_id] = (len(self.stored) + 1, data)
+        self.order.append(msg_id)
+        return Ack(len(self.stored))
+
+    async def notify(self, subject, message, **_kw):
+        self.sent.append((subject, message))
+
+
+@dataclass
+class Raw:
+    data: bytes
+
+
+async def _until(predicate, within: float = 5.0) -> None:
+    end = asyncio.get_running_loop().time() + within
+    while not predicate():  # noqa: ASYNC110 - a stand-in bus: polling is the simplest honest wait
+        assert asyncio.get_running_loop().time() < end, "condition not met"
+        await asyncio.sleep(0.01)
+
+
+def _offered(n: int) -> CallEvent:
+    return CallEvent("offered", "care", f"call-{n}")
+
+
+async def test_record_never_waits_and_gives_each_event_an_id_of_its_own():
+    log = CallLog(sessions=None)
+    for n in range(3):
+        assert log.record(_offered(n)) is None  # synchronous: nothing to await on the routing path
+    items = list(log.outbox._queue)
+    ids = [i.event_id for i in items]
+    assert len(set(ids)) == 3 and all(len(i) == 36 for i in ids)
+    assert [json.loads(i.data)["id"] for i in items] == ids  # the id travels with the event
+    assert log.outbox.queued == 3 and log.outbox.accepted == 3
+
+
+def test_the_writer_reads_back_the_event_as_recorded():
+    at = dt.datetime(2026, 12, 4, 17, 0, 1, 250000, tzinfo=dt.UTC)
+    event = CallEvent(AGENT, agent_id="a1", at=at, talk_s=12.5, busy_s=3.0, handled=2, missed=1)
+    event_id, data = encode(event, "0190-fixed")
+    row = decode(Raw(data))
+    assert event_id == row["event_id"] == "0190-fixed"
+    assert row["at"] == at and row["kind"] == AGENT and row["agent_id"] == "a1"
+    assert (row["talk_s"], row["busy_s"], row["handled"], row["missed"], row["queue"]) == (
+        12.5,
+        3.0,
+        2,
+        1,
+        "",
+    )
+    for bad in (b"[]", b'{"kind": "offered", "at": "2026-12-04T17:00:00"}', b"not json"):
+        with pytest.raises(ValueError):
+            decode(Raw(bad))
+
+
+async def test_the_outbox_publishes_in_order_with_the_event_id_as_msg_id():
+    bus, outbox = FlakyBus(), EventOutbox()
+    ids = [outbox.put(*encode(_offered(n))) and outbox._queue[-1].event_id for n in range(300)]
+    outbox.start(bus, SUBJECT)
+    seq = await asyncio.wait_for(outbox.stored_through(300), 5)
+    assert bus.order == ids and seq == 300
+    assert outbox.published == 300 and outbox.queued == 0
+    await outbox.stop()
+
+
+async def test_while_nats_refuses_events_wait_in_order_then_go_out_once():
+    bus, outbox = FlakyBus(down=True), EventOutbox(retry_max=0.05)
+    outbox.start(bus, SUBJECT)
+    ids = []
+    for n in range(50):
+        outbox.put(*encode(_offered(n)))
+        ids.append(outbox._queue[-1].event_id)  # put is synchronous: the drain task has not run yet
+    await _until(lambda: outbox.failures >= 100)  # every event refused at least twice
+    assert bus.stored == {} and outbox.queued == 50 and outbox.oldest_age() > 0
+    bus.down = False
+    await asyncio.wait_for(outbox.stored_through(50), 5)
+    assert bus.order == ids  # every event, once, in the order recorded
+    assert outbox.oldest_age() == 0.0
+    assert await outbox.stop() == 0
+
+
+async def test_a_republished_event_is_a_duplicate_not_a_second_event():
+    bus, outbox = FlakyBus(), EventOutbox()
+    event_id, data = encode(_offered(1))
+    outbox.start(bus, SUBJECT)
+    outbox.put(event_id, data)
+    outbox.put(event_id, data)  # e.g. the ack of the first was lost and it was sent again
+    await asyncio.wait_for(outbox.stored_through(2), 5)
+    assert len(bus.stored) == 1 and (outbox.published, outbox.duplicates) == (1, 1)
+    assert outbox.stored_seq == 1
+    await outbox.stop()
+
+
+async def test_the_bound_drops_and_counts_instead_of_growing():
+    outbox = EventOutbox(max_queued=10)  # not started: as if NATS never came
+    accepted = [outbox.put(*encode(_offered(n))) for n in range(15)]
+    assert accepted == [True] * 10 + [False] * 5
+    assert (outbox.queued, outbox.dropped, outbox.accepted) == (10, 5, 10)
+
+
+async def test_a_query_waits_for_this_process_events_then_gives_up_after_the_bound():
+    bus = FlakyBus(down=True)
+    committed_up_to = {"seq": 0}
+
+    async def committed(seq: int) -> bool:
+        return committed_up_to["seq"] >= seq
+
+    log = CallLog(sessions=None, read_wait_s=0.2)
+    log.outbox._retry_max = 0.02
+    log.start(bus, SUBJECT, committed)
+    log.record(_offered(1))
+    assert await log.flush() is False and log.stale_reads == 1  # NATS away: bounded, said
+    bus.down = False
+    waiting = asyncio.create_task(log.flush(5))
+    await asyncio.sleep(0.1)
+    assert not waiting.done()  # on JetStream, not yet committed by the writer
+    committed_up_to["seq"] = 1
+    assert await waiting is True
+    await log.outbox.stop()
