@@ -3,10 +3,11 @@
 Loss-free since issue 15 (docs/adr/0002's pattern): :meth:`CallLog.record` never waits — it gives the
 event an id (UUIDv7) and queues it for JetStream (:mod:`careline.acd.call_log_intake`), which stores it on
 the work-queue stream ``ACD_INTAKE`` with ``Nats-Msg-Id`` = that id; a durable consumer writes the events
-in batches and acks only what it committed (:mod:`careline.acd.call_log_writer`). A crash, a stop, a
-locked or restarting database delay events, never lose or double them. Statistics queries read their own
-writes: :meth:`CallLog.between` first waits (``read_wait_s`` at most) until what this process recorded
-is committed. :class:`WorkloadSampler` turns each agent's running workload into deltas (talk, hold, wrap,
+in batches and acks only what it committed (:mod:`careline.acd.call_log_writer`), and the backlog is a
+metric and an alarm (:mod:`careline.acd.call_log_backlog`). A crash, a stop, a locked or restarting
+database delay events, never lose or double them. Statistics queries read their own writes:
+:meth:`CallLog.between` first waits (``read_wait_s`` at most) until what this process recorded is
+committed. :class:`WorkloadSampler` turns each agent's running workload into deltas (talk, hold, wrap,
 handled, missed) and the time spent since the last sample into busy or idle time (resolution: the
 sampling period).
 """
@@ -19,10 +20,12 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 
 from sqlalchemy import select
 
 from careline import subjects
+from careline.acd.call_log_backlog import CallLogBacklog
 from careline.acd.call_log_intake import EventOutbox, encode
 from careline.acd.call_log_writer import CallEventWriter, call_log_id, committed_through, decode
 from careline.acd.domain.agents import Agent, AgentState
@@ -93,6 +96,8 @@ class CallLogWriting:
     call_log: CallLog
     writer: CallEventWriter
     consumer: object
+    backlog: CallLogBacklog
+    watching: asyncio.Task
 
     async def stop(self, within: float) -> None:
         """Hand JetStream what was recorded and let the writer commit it, for up to ``within`` s in all;
@@ -107,11 +112,14 @@ class CallLogWriting:
             await asyncio.wait_for(self.call_log.committed_through(count), max(0.0, end - loop.time()))
         except TimeoutError:
             log.warning("call events not yet written at shutdown: they wait on JetStream for the next writer")
+        self.watching.cancel()
+        with suppress(asyncio.CancelledError):
+            await self.watching
         await self.consumer.stop()
 
 
 async def start_writing(
-    call_log: CallLog, *, bus, engine, settings, metrics=None, supervision=None
+    call_log: CallLog, *, bus, engine, settings, metrics, supervision=None
 ) -> CallLogWriting:
     """Start the intake of ``call_log`` and the durable writer of this database's events (design §4)."""
     log_id = await call_log_id(engine)
@@ -131,7 +139,20 @@ async def start_writing(
     call_log.start(
         bus, subject, functools.partial(committed_through, bus.nc.jetstream(), INTAKE_STREAM, durable)
     )
-    return CallLogWriting(call_log, writer, consumer)
+    backlog = CallLogBacklog(
+        bus=bus,
+        consumer=consumer,
+        outbox=call_log.outbox,
+        writer=writer,
+        metrics=metrics,
+        alarm_lag_s=settings.call_log_backlog_alarm_lag_s,
+        alarm_pending=settings.call_log_backlog_alarm_pending,
+        supervision=supervision,
+    )
+    watching = asyncio.create_task(
+        backlog.run(settings.call_log_backlog_check_s), name="acd-call-log-backlog"
+    )
+    return CallLogWriting(call_log, writer, consumer, backlog, watching)
 
 
 @dataclasses.dataclass

@@ -46,3 +46,6 @@ class AcdSettings(ServiceSettings):
     call_log_write_ack_wait_s: float = 60.0  # a batch held this long by a dead writer is redelivered
     call_log_read_wait_s: float = 5.0  # a statistics query waits this long for this process's events
     call_log_drain_s: float = 5.0  # at shutdown, publish and write what was recorded for up to this long
+    call_log_backlog_check_s: float = 5.0
+    call_log_backlog_alarm_lag_s: float = 30.0  # alarm acd_events_backlog past this wait, or
+    call_log_backlog_alarm_pending: int = 5000  # past this many events not yet stored

@@ -1,7 +1,8 @@
 """The ACD's call log made loss-free (issue 15, R-STAT1), without the network: the record hook never waits
 and queues each event with an id of its own; the outbox publishes in order with Nats-Msg-Id = that id,
 retries while NATS refuses (same ids, same order), and, bounded, drops and counts rather than grow without
-end; the writer's decoder gives back the event as recorded. The bus is a stand-in."""
+end; the writer's decoder gives back the event as recorded; the backlog watch raises ``acd_events_backlog``
+once and clears it under half the threshold. The bus and consumer are stand-ins."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ import pytest
 
 from careline import subjects
 from careline.acd.call_log import CallLog
+from careline.acd.call_log_backlog import ALARM_KIND, CallLogBacklog
 from careline.acd.call_log_intake import EventOutbox, encode
 from careline.acd.call_log_writer import decode
 from careline.acd.domain.call_events import AGENT, CallEvent
+from careline.core.metrics import ServiceMetrics
 
 SUBJECT = subjects.acd_intake_event("db1")
 
@@ -163,3 +166,69 @@ async def test_a_query_waits_for_this_process_events_then_gives_up_after_the_bou
     committed_up_to["seq"] = 1
     assert await waiting is True
     await log.outbox.stop()
+
+
+@dataclass
+class Consumer:
+    waiting: int = 0
+    lag: float = 0.0
+    failures: int = 0
+
+    async def pending(self) -> int:
+        return self.waiting
+
+    def lag_seconds(self) -> float:
+        return self.lag
+
+
+@dataclass
+class Writer:
+    stored: int = 0
+    duplicates: int = 0
+
+
+async def test_the_backlog_alarm_is_raised_once_and_cleared_under_half_the_threshold():
+    consumer, outbox, bus, metrics = Consumer(), EventOutbox(max_queued=3), FlakyBus(), ServiceMetrics("acd")
+    watch = CallLogBacklog(
+        bus=bus,
+        consumer=consumer,
+        outbox=outbox,
+        writer=Writer(stored=7),
+        metrics=metrics,
+        alarm_lag_s=30,
+        alarm_pending=1000,
+    )
+    await watch.check()
+    assert bus.sent == []
+    consumer.lag, consumer.waiting = 45.0, 700
+    outbox.put(*encode(_offered(1)))
+    state = await watch.check()
+    assert (state.pending, state.lag_s) == (701, 45.0)
+    await watch.check()  # still over: no second alarm
+    consumer.lag = 20.0  # under the threshold, not under half of it: still raised
+    await watch.check()
+    ((subject, alarm),) = bus.sent
+    assert subject == subjects.ACD_ALARM and alarm.kind == ALARM_KIND and alarm.active
+    assert (alarm.value, alarm.threshold, alarm.meta.producer) == (45.0, 30.0, "acd")
+    consumer.lag, consumer.waiting = 2.0, 10
+    await watch.check()
+    assert len(bus.sent) == 2 and not bus.sent[1][1].active
+    text = metrics.render()[0].decode()
+    assert "careline_acd_call_events_pending 11.0" in text
+    assert "careline_acd_call_events_stored_total 7.0" in text
+
+
+async def test_a_dropped_event_raises_the_alarm_even_without_a_lag():
+    consumer, outbox, bus, metrics = Consumer(), EventOutbox(max_queued=1), FlakyBus(), ServiceMetrics("acd")
+    watch = CallLogBacklog(
+        bus=bus, consumer=consumer, outbox=outbox, writer=Writer(), metrics=metrics,
+        alarm_lag_s=1e9, alarm_pending=10**9,
+    )  # fmt: skip
+    outbox.put(*encode(_offered(1)))
+    outbox.put(*encode(_offered(2)))  # over the bound: dropped
+    await watch.check()
+    assert [m.active for _, m in bus.sent] == [True]
+    assert "careline_acd_call_events_dropped_total 1.0" in metrics.render()[0].decode()
+    outbox._queue.clear()  # published meanwhile, no new drop: cleared at the next look
+    await watch.check()
+    assert [m.active for _, m in bus.sent] == [True, False]
