@@ -329,12 +329,28 @@ class Distributor:
             if bridged:
                 self._answered(offer)
             else:
-                log.warning("bridge to agent %s failed; offering again", agent.id)
                 await self.switch.hang_up(leg, "NORMAL_TEMPORARY_FAILURE")
-                if self._still_offered(offer):
-                    call.offers.pop(agent.id, None)
-                    agent.ring_cancelled()
-                    self.dispatch()
+                await self._bridge_failed(offer)
+
+    async def _bridge_failed(self, offer: Offer) -> None:
+        """The agent answered but the bridge was refused. A caller who hung up while the call was being
+        handed over (the hangup came before the ACD owned the call, so it was not ours to see) is gone
+        for good: offering them again would ring agents for nobody, forever. Anyone else is offered
+        again."""
+        call, agent = offer.call, offer.agent
+        try:
+            caller_there = await self.switch.exists(call.call_uuid)
+        except Exception:  # cannot tell: keep the caller, the next try or the resync settles it
+            caller_there = True
+        if not caller_there:
+            log.warning("bridge to agent %s failed: the caller is gone", agent.id)
+            self.on_hangup(call.call_uuid, "CALLER_GONE")
+            return
+        log.warning("bridge to agent %s failed; offering again", agent.id)
+        if self._still_offered(offer):
+            call.offers.pop(agent.id, None)
+            agent.ring_cancelled()
+            self.dispatch()
 
     async def _reserve(self, offer: Offer) -> bool:
         """Replicas: the agent is ours only once the shared CAS is won; a lost race (another instance

@@ -158,3 +158,30 @@ async def test_repeated_enqueue_is_one_caller(acd, switch):
     await _call(acd, switch, "c1")
     again = await _call(acd, switch, "c1")
     assert again.accepted and len(acd.queue) == 1 and acd.stats.offered == 1
+
+
+async def test_a_caller_gone_unseen_is_abandoned_when_the_bridge_fails_not_offered_forever(acd, switch):
+    """The caller hung up while the IVR was handing the call over: the hangup came before the ACD owned
+    the call, so it never saw it. The agent answers, the bridge is refused; the ACD finds the caller gone
+    and ends the wait (the loadgen once rang the same agent for a dead caller for 30 s)."""
+    acd.log_in("a1")
+    await _call(acd, switch, "c1")
+    switch.live.discard("c1")  # gone, and no hangup reached the ACD
+    await acd.drain()
+    assert len(switch.originated) == 1 and switch.bridges == []
+    assert acd.queue_of("c1") is None and acd.stats.abandoned == 1
+    assert acd.agent("a1").state is AgentState.AVAILABLE
+
+
+async def test_a_refused_bridge_to_a_caller_still_there_offers_them_again(acd, switch):
+    acd.log_in("a1")
+    await _call(acd, switch, "c1")
+    real_bridge, refusals = switch.bridge, [False]
+
+    async def bridge_once_refused(call_uuid, leg_uuid):
+        return refusals.pop() if refusals else await real_bridge(call_uuid, leg_uuid)
+
+    switch.bridge = bridge_once_refused
+    await acd.drain()
+    await acd.drain()
+    assert len(switch.originated) == 2 and switch.bridges == [("c1", switch.originated[1].leg_uuid)]
