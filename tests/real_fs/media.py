@@ -58,6 +58,7 @@ class RtpPeer(asyncio.DatagramProtocol):
         self._transport: asyncio.DatagramTransport | None = None
         self._task: asyncio.Task | None = None
         self._frames: deque[bytes] = deque()
+        self.paused = False  # sends nothing (a phone that answered a hold recvonly)
         self._drained = asyncio.Event()  # set by the send loop once every queued frame is on the wire
         self._seq = random.randrange(1 << 16)
         self._ts = random.randrange(1 << 31)
@@ -117,7 +118,7 @@ class RtpPeer(asyncio.DatagramProtocol):
         while True:
             next_at += TICK_S
             await asyncio.sleep(max(0.0, next_at - loop.time()))
-            if self.remote is None or self._transport is None:
+            if self.remote is None or self._transport is None or self.paused:
                 continue
             if not event and self._frames:
                 event = self._next_frames()

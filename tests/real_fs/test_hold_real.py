@@ -5,7 +5,7 @@ FreeSWITCH plays a held leg's ``hold_music`` to its partner: the ACD sets it on 
 that leg, so the agent's phone gets a sendonly re-INVITE and the caller's leg plays local_stream://moh.
 The caller's RTP is measured before (the agent's phone sends silence), during and after the hold. The
 agent's phone answers the hold's sendonly re-INVITE with recvonly and the unhold's with sendrecv, as a
-desk phone does (RFC 3264 §8.4).
+desk phone does (RFC 3264 §8.4), and sends no audio while held.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ async def center(real_fs, tmp_path, nats_url):
         yield center
 
 
-async def _agent_on_call(center, extension: str = "1001") -> tuple[object, str, str]:
+async def _agent_on_call(center, extension: str = "1001") -> tuple[object, object, str, str]:
     acd = center.clients["acd"]
     assert (await acd.put("/v1/queue", json={"name": "general", "max_wait_s": 300})).status_code == 200
-    await center.phone(extension, answer_after_s=1.5)
+    phone = await center.phone(extension, answer_after_s=1.5)
     r = await acd.post("/v1/agents", json={"id": "a1", "name": "Agent a1", "extension": extension})
     assert r.status_code == 201, r.text
     assert (await acd.post("/v1/agents/a1/login")).json()["state"] == "available"
@@ -34,12 +34,12 @@ async def _agent_on_call(center, extension: str = "1001") -> tuple[object, str, 
     await center.answer(caller, uuid, "careline-main-menu", "0")  # 0: a human
     bridge = await center.board.wait_event(uuid, "CHANNEL_BRIDGE", key="Unique-ID", within=30)
     agent_leg = bridge.get("Other-Leg-Unique-ID") or center.board.legs_of_call(uuid)[0]
-    return caller, uuid, agent_leg
+    return phone, caller, uuid, agent_leg
 
 
 async def test_the_agent_holds_the_call_and_the_caller_hears_music(center):
     acd = center.clients["acd"]
-    caller, uuid, agent_leg = await _agent_on_call(center)
+    phone, caller, uuid, agent_leg = await _agent_on_call(center)
     loop = asyncio.get_running_loop()
     talk_from = loop.time()
     await asyncio.sleep(3)
@@ -50,11 +50,13 @@ async def test_the_agent_holds_the_call_and_the_caller_hears_music(center):
     assert held.status_code == 200 and held.json()["on_hold"] is True, held.text
     music = await center.board.wait_event(uuid, "PLAYBACK_START", contains="local_stream://moh", since=mark)
     await center.board.wait_event(agent_leg, "CHANNEL_HOLD", key="Unique-ID", within=5)
+    phone.media.paused = True  # recvonly: a held desk phone sends no audio
     await asyncio.sleep(5)
     on_hold = caller.media.between(music.at, loop.time())
 
     mark = center.board.mark(uuid)
     assert (await acd.post("/v1/agents/a1/call/unhold")).status_code == 200
+    phone.media.paused = False
     stop = await center.board.wait_event(uuid, "PLAYBACK_STOP", contains="local_stream://moh", since=mark)
     await asyncio.sleep(0.5)  # what was already in flight
     after_from = loop.time()
