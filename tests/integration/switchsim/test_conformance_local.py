@@ -329,8 +329,6 @@ KNOWN_GAPS = {
     "(playback answers FILE PLAYED), so play_and_get_digits waits its full 3 s timeout (step 7)",
     "originate_user": "an originate to user/<ext> lacks the leg's PRESENCE_IN (CS_ROUTING, on answer) and "
     "the second CHANNEL_OUTGOING the real switch fires once the leg is answered (CS_CONSUME_MEDIA, ACTIVE)",
-    "sched_hangup_bridged": "when sched_hangup ends A (ALLOTTED_TIMEOUT) the simulator hangs partner B up "
-    "with ALLOTTED_TIMEOUT too; the real B (bridged by A's `&bridge`) ends NORMAL_CLEARING",
 }
 
 
