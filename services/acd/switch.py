@@ -11,12 +11,14 @@ Everything here is a FreeSWITCH command, kept to those real FreeSWITCH 1.10+ has
 - announce:  ``uuid_break`` then ``uuid_broadcast <caller> file_string://<position…>!<moh> aleg`` (one
   broadcast, so the music follows the announcement without a second command racing it);
 - goodbye:   ``uuid_break``, ``uuid_broadcast <caller> <prompt> aleg``, ``sched_hangup +N <caller>``.
-- hold_call: ``uuid_setvar <agent leg> hold_music <music>`` then ``uuid_hold <agent leg>``; unhold is
-  ``uuid_hold off <agent leg>``. Real FreeSWITCH 1.11.2 (issue 8): ``uuid_hold <X>`` sends the hold
-  re-INVITE to X's phone and plays X's own ``hold_music`` to X's bridge partner. Holding the caller's leg
-  therefore played nothing to anyone (no ``hold_music`` set, and the music would go to the agent);
-  holding the AGENT's leg, with ``hold_music`` set on it, is what gives the caller music. Agent legs are
-  also originated with ``hold_music`` so a hold pressed on the phone itself plays music too;
+- hold_call: ``uuid_broadcast <caller> <hold music> aleg`` on the bridged call; unhold is
+  ``uuid_break <caller> all``. Measured on FreeSWITCH 1.11.2 with real phones (issue 8,
+  docs/dev/real-freeswitch.md): ``uuid_hold <caller>`` plays the caller's ``hold_music`` to the AGENT
+  (nothing was set: dead air for both); ``uuid_hold <agent leg>`` re-INVITEs the agent's phone sendonly, a
+  phone that answers recvonly as desk phones do then gets 0 RTP to the caller for the whole hold. A
+  broadcast on the caller's leg gives the caller music (143 packets in 3 s, 130 with sound) and the agent
+  silence (1 packet) with no re-INVITE; ``uuid_break`` brings the conversation back both ways. Agent legs
+  are still originated with ``hold_music``, so a hold pressed on the phone itself plays music too;
 - transfer:  ``uuid_transfer <caller> <destination> XML <context>`` (the agent's leg of the bridge ends);
 - dial_out:  ``bgapi originate {vars}user/<ext> &bridge({vars}<outbound dial>)`` — the agent first;
 - eavesdrop: ``bgapi originate {vars}user/<supervisor> &eavesdrop(<agent leg>)`` with the
@@ -184,15 +186,16 @@ class EslSwitch:
             return True, ""
         return False, reply.removeprefix("-ERR").strip() or "UNKNOWN"
 
-    async def hold_call(self, agent_leg: str, on: bool) -> bool:
-        """Hold the agent's leg: the switch plays that leg's ``hold_music`` to its partner, the caller."""
+    async def hold_call(self, caller: str, on: bool) -> bool:
+        """Hold: the caller hears the hold music, the agent silence (module doc: why not ``uuid_hold``)."""
         if on:
-            reply = await self._api(f"uuid_setvar {agent_leg} hold_music {_safe(self.hold_music)}")
-            if reply.startswith("-ERR"):
-                log.warning("hold_music not set: %s", reply, extra={"call_uuid": agent_leg})
-                return False
-        reply = await self._api(f"uuid_hold {agent_leg}" if on else f"uuid_hold off {agent_leg}")
-        return reply.startswith("+OK")
+            reply = await self._api(f"uuid_broadcast {caller} {_safe(self.hold_music)} aleg")
+        else:
+            reply = await self._api(f"uuid_break {caller} all")
+        if not reply.startswith("+OK"):
+            log.warning("%s refused: %s", "hold" if on else "unhold", reply, extra={"call_uuid": caller})
+            return False
+        return True
 
     async def transfer(self, uuid: str, destination: str) -> bool:
         reply = await self._api(f"uuid_transfer {uuid} {_safe(destination)} XML {self.transfer_context}")

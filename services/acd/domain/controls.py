@@ -3,9 +3,9 @@
 The browser desktop drives these over HTTP; answering stays the phone's. Each control finds the agent's
 call (refused with a reason when there is none), tells the switch, then changes the agent:
 
-- hold / unhold: the switch holds the AGENT's leg, so the caller (its partner) hears the hold music (a
-  held leg's ``hold_music`` goes to its partner on real FreeSWITCH, issue 8); hold time counts in the
-  agent's workload;
+- hold / unhold: the caller hears the hold music and the agent silence, the bridge kept (on real phones a
+  ``uuid_hold`` either way gave dead air, issue 8; switch.py says what was measured); hold time counts in
+  the agent's workload;
 - blind transfer to a queue: the caller is moved to the hold extension and queued again with their call
   data, class and skills (voice and data move together, R-ACD4); the agent wraps up;
 - blind transfer to an agent: the same, the caller waiting only for that agent (if they miss the ring,
@@ -38,8 +38,8 @@ class NoCall(Conflict):
 
 
 class ControlSwitch(Protocol):
-    async def hold_call(self, agent_leg: str, on: bool) -> bool:
-        """Hold / unhold the agent's leg; the caller bridged to it hears music meanwhile."""
+    async def hold_call(self, caller: str, on: bool) -> bool:
+        """Hold / unhold the bridged call: the caller hears music meanwhile, the agent silence."""
 
     async def transfer(self, uuid: str, destination: str) -> bool: ...
 
@@ -72,8 +72,8 @@ class CallControls:
     async def hold(self, agent_id: str, on: bool = True) -> Agent:
         agent, bridge = self.call_of(agent_id)
         if agent.on_hold == on:
-            return agent  # a repeated click: FreeSWITCH refuses to hold a held leg ("-ERR Operation failed")
-        if not await self.switch.hold_call(bridge.leg_uuid, on):  # the agent's leg: the caller hears music
+            return agent  # a repeated click: a second broadcast would stack the music
+        if not await self.switch.hold_call(bridge.call_uuid, on):  # the caller hears music
             raise Conflict(f"the switch refused to {'hold' if on else 'unhold'} the call")
         agent, bridge = self.call_of(agent_id)  # the caller may have hung up meanwhile
         (agent.hold if on else agent.unhold)(self.acd.clock())

@@ -1,7 +1,8 @@
 """The ESL commands the ACD sends for hold / unhold (issue 8 "hold gives the caller dead air", R-ACD3).
 
-Real FreeSWITCH 1.11.2: ``uuid_hold <X>`` re-INVITEs X's phone and plays X's ``hold_music`` to X's partner.
-So the agent's leg is the one held, with ``hold_music`` set on it first; the caller's leg is never held.
+Measured on FreeSWITCH 1.11.2 with real phones: ``uuid_hold`` on either leg gave the caller no sound (the
+caller's own hold re-INVITE sends its hold_music to the agent; the agent's phone answering recvonly stops
+the media to the caller). A broadcast on the caller's leg gives the caller music and the agent silence.
 """
 
 from __future__ import annotations
@@ -27,29 +28,31 @@ class RecordingEsl:
         return "+OK 00000000-0000-0000-0000-000000000000\n"
 
 
-async def test_hold_sets_hold_music_on_the_agent_leg_then_holds_that_leg():
+async def test_hold_plays_the_hold_music_to_the_caller_leg_and_never_re_invites():
     esl = RecordingEsl()
     switch = EslSwitch(esl, hold_music="local_stream://moh")
-    assert await switch.hold_call("agent-leg", True)
-    assert esl.sent == ["uuid_setvar agent-leg hold_music local_stream://moh", "uuid_hold agent-leg"]
+    assert await switch.hold_call("caller-leg", True)
+    assert esl.sent == ["uuid_broadcast caller-leg local_stream://moh aleg"]
+    assert not any(cmd.startswith("uuid_hold") for cmd in esl.sent)
 
 
-async def test_unhold_releases_the_agent_leg():
+async def test_unhold_breaks_the_music_on_the_caller_leg():
     esl = RecordingEsl()
-    assert await EslSwitch(esl).hold_call("agent-leg", False)
-    assert esl.sent == ["uuid_hold off agent-leg"]
+    assert await EslSwitch(esl).hold_call("caller-leg", False)
+    assert esl.sent == ["uuid_break caller-leg all"]
 
 
-async def test_hold_music_is_a_setting():
+async def test_hold_music_is_a_setting_and_cannot_carry_a_second_command():
     esl = RecordingEsl()
     await EslSwitch(esl, hold_music="ivr/careline-moh.wav").hold_call("leg", True)
-    assert esl.sent[0] == "uuid_setvar leg hold_music ivr/careline-moh.wav"
+    assert esl.sent[0] == "uuid_broadcast leg ivr/careline-moh.wav aleg"
+    await EslSwitch(esl, hold_music="m.wav both\nuuid_kill x ${system(id)}").hold_call("leg", True)
+    assert esl.sent[1] == "uuid_broadcast leg m.wavbothuuid_killx$system(id) aleg"  # one token, no ${
 
 
-async def test_hold_refused_when_the_leg_is_gone():
-    esl = RecordingEsl({"uuid_setvar": "-ERR No such channel!\n"})
+async def test_hold_refused_when_the_caller_is_gone():
+    esl = RecordingEsl({"uuid_broadcast": "-ERR invalid uuid\n"})
     assert not await EslSwitch(esl).hold_call("gone", True)
-    assert esl.sent == ["uuid_setvar gone hold_music local_stream://moh"]  # no uuid_hold on a gone leg
 
 
 def _offer() -> Offer:
