@@ -1,11 +1,11 @@
 """Hold on the real switch (issue 8 "Done when", R-ACD3): the agent holds the call through the ACD's API
 and the caller hears music.
 
-FreeSWITCH plays a held leg's ``hold_music`` to its partner: the ACD sets it on the agent's leg and holds
-that leg, so the agent's phone gets a sendonly re-INVITE and the caller's leg plays local_stream://moh.
-The caller's RTP is measured before (the agent's phone sends silence), during and after the hold. The
-agent's phone answers the hold's sendonly re-INVITE with recvonly and the unhold's with sendrecv, as a
-desk phone does (RFC 3264 §8.4), and sends no audio while held.
+The ACD broadcasts the hold music on the caller's leg of the bridge (no re-INVITE to anyone) and breaks
+it at unhold. Holding the agent's leg with ``uuid_hold`` (the first fix) re-INVITEs the agent's phone
+sendonly; a phone answering recvonly, as desk phones do (RFC 3264 §8.4), left the caller with 0 RTP
+packets for the whole hold. The caller's RTP is measured before (the agent's phone sends silence),
+during and after the hold, and what the agent's phone receives during the hold.
 """
 
 from __future__ import annotations
@@ -49,14 +49,12 @@ async def test_the_agent_holds_the_call_and_the_caller_hears_music(center):
     held = await acd.post("/v1/agents/a1/call/hold")
     assert held.status_code == 200 and held.json()["on_hold"] is True, held.text
     music = await center.board.wait_event(uuid, "PLAYBACK_START", contains="local_stream://moh", since=mark)
-    await center.board.wait_event(agent_leg, "CHANNEL_HOLD", key="Unique-ID", within=5)
-    phone.media.paused = True  # recvonly: a held desk phone sends no audio
     await asyncio.sleep(5)
     on_hold = caller.media.between(music.at, loop.time())
+    agent_heard = phone.media.between(music.at, loop.time())
 
     mark = center.board.mark(uuid)
     assert (await acd.post("/v1/agents/a1/call/unhold")).status_code == 200
-    phone.media.paused = False
     stop = await center.board.wait_event(uuid, "PLAYBACK_STOP", contains="local_stream://moh", since=mark)
     await asyncio.sleep(0.5)  # what was already in flight
     after_from = loop.time()
@@ -83,3 +81,4 @@ async def test_the_agent_holds_the_call_and_the_caller_hears_music(center):
         f"although the switch started {music.get('Playback-File-Path')} on the caller's leg"
     )
     assert audible(after) < 10, "the music stops at unhold"
+    assert phone.media.audible(agent_heard) < 10, "the agent hears no music while the caller is held"
