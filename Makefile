@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup demo test test-pg bench lint fmt proto fs-conf-check clean
+.PHONY: setup demo test test-pg test-real-fs bench lint fmt proto fs-conf-check clean
 
 $(STAMP): pyproject.toml setup.py scripts/install-system-deps.sh
 	scripts/install-system-deps.sh
@@ -29,6 +29,16 @@ test: setup
 # The storage tests again on PostgreSQL (CI runs this when 127.0.0.1:5432 answers).
 test-pg: setup
 	CARELINE_TEST_PG_URL=$(PG_URL) $(BIN)/python -m pytest -q -m postgres
+
+# The end-to-end scenarios against a real FreeSWITCH given by environment (docs/dev/real-freeswitch.md);
+# every test is skipped, with the missing variables named, when none is given.
+REAL_FS_VARS := CARELINE_REAL_FS_ESL CARELINE_REAL_FS_ESL_PASSWORD CARELINE_REAL_FS_SIP \
+                CARELINE_REAL_FS_SIP_DOMAIN CARELINE_REAL_FS_USER_PASSWORD CARELINE_REAL_FS_IVR_SOCKET_PORT
+export $(REAL_FS_VARS)
+
+test-real-fs: setup
+	@[ -n "$$CARELINE_REAL_FS_ESL" ] || echo "test-real-fs: no real FreeSWITCH given, every test is skipped: set $(REAL_FS_VARS) (docs/dev/real-freeswitch.md)"
+	$(BIN)/python -m pytest -q -rs tests/real_fs
 
 bench: setup
 	$(BIN)/python bench/run.py

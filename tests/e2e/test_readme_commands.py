@@ -49,6 +49,7 @@ MAKE_TARGETS = {
     "make proto": "regenerates code; its freshness is tested in tests/unit",
     "make fs-conf-check": "frslint in its own venv; tests/unit/deploy checks the same configuration",
     "make test-pg": "this suite again on a PostgreSQL server",
+    "make test-real-fs": "tests/real_fs against a real FreeSWITCH; collected (and skipped) by this suite",
 }
 COMMAND = re.compile(r"^(?:\.venv/bin/)?(careline|make)\s+\S")
 
