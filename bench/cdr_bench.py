@@ -152,7 +152,7 @@ async def run(
         switch.core.fire = counting_fire
         port = free_port()
         if json_cdr:  # the simulator's mod_json_cdr posts every leg too (the backstop's cost, ADR 0002)
-            from careline.switchsim.json_cdr import JsonCdrConfig, attach
+            from careline.switchsim.endpoints.json_cdr import JsonCdrConfig, attach
 
             url = f"http://127.0.0.1:{port}/v1/intake/json-cdr"
             attach(switch, JsonCdrConfig(url=url, retries=1, delay=1.0, err_log_dir=tmp / "json_cdr"))

@@ -38,7 +38,7 @@ from careline.cdr.models import CdrRow
 from careline.cdr.settings import CdrSettings
 from careline.core.db import sqlite_url
 from careline.switchsim import TRACE_DIALPLAN, PhoneBehaviour, Switch, SwitchConfig
-from careline.switchsim.json_cdr import JsonCdrConfig, attach
+from careline.switchsim.endpoints.json_cdr import JsonCdrConfig, attach
 from careline.v1.acd_pb2 import Alarm
 
 AGENT = "1001"

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 from careline import subjects
-from careline.switchsim.json_cdr import document
+from careline.switchsim.endpoints.json_cdr import document
 from careline.switchsim.wire.event import Event
 from tests.unit.cdr.test_mapping import real_hangup_complete
 

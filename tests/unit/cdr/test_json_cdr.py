@@ -11,7 +11,7 @@ import pytest
 
 from careline.cdr.json_cdr import JsonCdrError, headers_of, load
 from careline.cdr.mapping import cdr_from_headers
-from careline.switchsim.json_cdr import document
+from careline.switchsim.endpoints.json_cdr import document
 from careline.switchsim.wire.event import Event
 from tests.unit.cdr.test_mapping import real_hangup_complete
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-log = logging.getLogger("careline.switchsim.json_cdr")
+log = logging.getLogger("careline.switchsim.endpoints.json_cdr")
 
 _PROFILE = {
     "username": "Caller-Username",
