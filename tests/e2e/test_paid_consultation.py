@@ -111,8 +111,9 @@ async def _sell(billing: httpx.AsyncClient, balance_fen: int, vip_level: int = 0
     return number
 
 
-async def _consult(c, card: str, expert_ext: str) -> tuple[str, ConsultationAuthReply]:
-    """Caller parks (after the IVR), billing authorises over NATS, the owner bridges an expert."""
+async def _consult(c, card: str, expert_ext: str, queued_s: float = 0) -> tuple[str, ConsultationAuthReply]:
+    """Caller parks (after the IVR), billing authorises over NATS, the caller waits ``queued_s`` simulated
+    seconds in the queue, then the owner bridges an expert."""
     sw, esl = c["sw"], c["esl"]
     sw.add_phone(expert_ext, PhoneBehaviour(answer_after=2.0, talk_time=None))
     caller = await sw.place_call(f"139{next(_numbers):08d}", "9103", CallerScript([], "caller"))
@@ -124,6 +125,7 @@ async def _consult(c, card: str, expert_ext: str) -> tuple[str, ConsultationAuth
         reply_type=ConsultationAuthReply,
     )
     assert reply.ok, reply.reason
+    await asyncio.sleep(queued_s * TIME_SCALE)
     variables = f"careline_call_id={caller},careline_queue=experts,careline_agent=expert-{expert_ext}"
     answer = await esl.api(f"originate {{{variables}}}user/{expert_ext} &park()", timeout=10)
     assert answer.startswith("+OK"), answer
@@ -179,6 +181,20 @@ async def _assert_reconciled(c, card: str, caller: str, line: dict, *, opening: 
     assert await _moved_for(c, caller, ledger.REVENUE) == d["charge_fen"]  # interim + settlement
     assert await _moved_for(c, caller, ledger.HOLDS) == 0  # the hold released
     assert (await _card(c, card))["balance_fen"] == opening - d["charge_fen"] == line["balance_fen"]
+
+
+async def test_paid_time_counts_from_the_experts_answer_however_long_the_queue(center):
+    """Issue 8: on the real switch sched_hangup adds a task, so the backstop armed at authorisation stayed
+    and the queue wait was cut from the paid time. A caller who waits 60 s for the expert still gets all
+    120 paid seconds from the answer (the first backstop would have ended the call at answer + 65 s)."""
+    c = center
+    card = await _sell(c["billing"], 450)  # 2 minutes at 2 CNY
+    caller, auth = await _consult(c, card, "2003", queued_s=60)
+    assert auth.allowed_seconds == 120
+    await asyncio.wait_for(c["sw"].calls[caller].done.wait(), 30)
+    talked = c["sw"].calls[caller].ended_at - _expert_answered_at(c["sw"], "2003")
+    assert abs(talked - 120) <= 1.0, talked
+    assert c["ended"] == [caller]  # the owner ended it when billing asked, not the backstop
 
 
 async def test_consultation_cut_when_credit_runs_out(center):
