@@ -43,3 +43,16 @@ def listener_pid(port: int) -> int | None:
         except OSError:
             continue
     return None
+
+
+def scheduling(pid: int | None) -> str:
+    """The process's scheduling class: FreeSWITCH started as root takes SCHED_FIFO (real time) unless
+    told ``-np``, so on a full machine it always runs before careline's processes."""
+    if pid is None:
+        return "unknown"
+    try:
+        policy = os.sched_getscheduler(pid)
+    except OSError:
+        return "unknown"
+    names = {os.SCHED_OTHER: "SCHED_OTHER", os.SCHED_FIFO: "SCHED_FIFO", os.SCHED_RR: "SCHED_RR"}
+    return names.get(policy, str(policy))

@@ -271,7 +271,8 @@ async def main_async(cfg: Config) -> int:
     idle = await idle_cpu(cfg.fs_pid)
     print(
         f"{cfg.agents} agents (sipp UAS :{uas_port}, {cfg.talk_s:g} s talk), callers' patience "
-        f"{cfg.patience_s:g} s, {cfg.step_s:g} s per step; FreeSWITCH pid {cfg.fs_pid}, idle "
+        f"{cfg.patience_s:g} s, {cfg.step_s:g} s per step; FreeSWITCH pid {cfg.fs_pid} "
+        f"({cpu.scheduling(cfg.fs_pid)}), idle "
         f"{'-' if idle is None else f'{idle:.3f}'} CPU-s/s; logs and results.json in {cfg.work}",
         flush=True,
     )
