@@ -27,7 +27,8 @@ LEDGER_POSTED = "careline.ledger.posted"
 
 # --- JetStream intake (raw records made durable before anything else; issue 15) ----------------------
 CDR_INTAKE_LEG = "careline.intake.cdr"  # a leg's hangup headers (JSON), Nats-Msg-Id = the leg uuid
-# The ACD's statistics facts (R-STAT1), JSON, Nats-Msg-Id = the event's id; {log_id} names the database
+# The ACD's statistics facts (R-STAT1): one event (JSON object) or several recorded together (array),
+# Nats-Msg-Id = the (first) event's id; {log_id} names the database
 # they are written to (one durable writer per database: ACDs on other databases never take them).
 ACD_INTAKE_EVENT = "careline.intake.acd.{log_id}"
 

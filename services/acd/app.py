@@ -64,6 +64,7 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
                 rt.sessions,
                 max_queued=settings.call_log_max_queued,
                 read_wait_s=settings.call_log_read_wait_s,
+                linger=settings.call_log_publish_linger_s,
             )
             distributor.record = call_log.record
             sampler = WorkloadSampler(lambda: distributor.agents, distributor.clock, call_log)

@@ -2,14 +2,17 @@
 
 Loss-free since issue 15 (docs/adr/0002's pattern): :meth:`CallLog.record` never waits — it gives the
 event an id (UUIDv7) and queues it for JetStream (:mod:`careline.acd.call_log_intake`), which stores it on
-the work-queue stream ``ACD_INTAKE`` with ``Nats-Msg-Id`` = that id; a durable consumer writes the events
-in batches and acks only what it committed (:mod:`careline.acd.call_log_writer`), and the backlog is a
-metric and an alarm (:mod:`careline.acd.call_log_backlog`). A crash, a stop, a locked or restarting
-database delay events, never lose or double them. Statistics queries read their own writes:
-:meth:`CallLog.between` first waits (``read_wait_s`` at most) until what this process recorded is
-committed. :class:`WorkloadSampler` turns each agent's running workload into deltas (talk, hold, wrap,
-handled, missed) and the time spent since the last sample into busy or idle time (resolution: the
-sampling period).
+the work-queue stream ``ACD_INTAKE`` (with the events recorded in the same few ms, as one message whose
+``Nats-Msg-Id`` is its first event's id); a durable consumer writes the events in batches and acks only
+what it committed (:mod:`careline.acd.call_log_writer`), and the backlog is a metric and an alarm
+(:mod:`careline.acd.call_log_backlog`). A stop, a locked or restarting database, NATS away for a while
+delay events, never lose or double them; a crash loses only what was not yet on JetStream (the last
+``call_log_publish_linger_s`` plus a round trip, or what NATS refused meanwhile). Statistics queries read
+their own writes: :meth:`CallLog.between` first waits (``read_wait_s`` at most) until what this process
+recorded is committed.
+
+:class:`WorkloadSampler` turns each agent's running workload into deltas (talk, hold, wrap, handled,
+missed) and the time spent since the last sample into busy or idle time (resolution: the sampling period).
 """
 
 from __future__ import annotations
@@ -40,9 +43,11 @@ Committed = Callable[[int], Awaitable[bool]]
 
 
 class CallLog:
-    def __init__(self, sessions, *, max_queued: int = 100_000, read_wait_s: float = 5.0) -> None:
+    def __init__(
+        self, sessions, *, max_queued: int = 100_000, read_wait_s: float = 5.0, linger: float = 0.0
+    ) -> None:
         self.sessions = sessions
-        self.outbox = EventOutbox(max_queued=max_queued)
+        self.outbox = EventOutbox(max_queued=max_queued, linger=linger)
         self.read_wait_s = read_wait_s
         self._committed: Committed | None = None
         self.stale_reads = 0  # queries answered before this process's events were all committed

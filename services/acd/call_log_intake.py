@@ -3,9 +3,12 @@ R-STAT1), without the distributor ever waiting on NATS or the database.
 
 :meth:`EventOutbox.put` (synchronous, called from the routing path) appends the encoded event to an
 in-memory queue; one task publishes the queue to the work-queue stream ``ACD_INTAKE`` (subject
-``careline.intake.acd.<log id>``) with ``Nats-Msg-Id`` = the event's id, pipelining up to ``window``
-publishes and retrying while NATS is away, in order. A republished event (a retry after a publish whose ack
-was lost) is dropped by the server's dedupe window, and past it by the writer's insert (unique event id).
+``careline.intake.acd.<log id>``), in order, retrying while NATS is away. Events that wait together go as
+one message (a JSON array of up to ``batch_max`` events; a lone event is a JSON object): a JetStream
+publish costs far more CPU than an event's encoding, and under load the events recorded while one message
+is in flight make the next. A message's ``Nats-Msg-Id`` is its first event's id and its events are frozen
+once taken, so a retry (a publish whose ack was lost) is the same message and the server's dedupe window
+drops it; past the window the writer's insert does (every event keeps its own unique id).
 
 The queue is bounded (``max_queued``): should NATS stay away long enough to fill it, further events are
 dropped, counted (``dropped``, a metric) and logged, never silently — memory does not grow without bound.
@@ -51,10 +54,19 @@ class _Item:
 class EventOutbox:
     """Encoded events waiting for JetStream, drained by one task (``start``/``stop``)."""
 
-    def __init__(self, *, max_queued: int = 100_000, window: int = 128, retry_max: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        max_queued: int = 100_000,
+        batch_max: int = 256,
+        linger: float = 0.0,
+        retry_max: float = 5.0,
+    ) -> None:
         self._queue: deque[_Item] = deque()
-        self._inflight: list[_Item] = []
-        self._max_queued, self._window, self._retry_max = max_queued, window, retry_max
+        self._inflight: list[_Item] = []  # the message being published (the oldest events)
+        self._inflight_msg: tuple[str, bytes] | None = None
+        self._max_queued, self._batch_max, self._retry_max = max_queued, batch_max, retry_max
+        self._linger = linger
         self._wake = asyncio.Event()
         self._progress = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -93,7 +105,7 @@ class EventOutbox:
         return max(0.0, (now or time.monotonic()) - oldest.queued_at) if oldest else 0.0
 
     def _oldest(self) -> _Item | None:
-        # In flight are the front of the queue (failed ones go back to the front): they are the oldest.
+        # In flight is the front of the queue (taken from it, retried until stored): the oldest.
         if self._inflight:
             return self._inflight[0]
         return self._queue[0] if self._queue else None
@@ -132,50 +144,41 @@ class EventOutbox:
     async def _drain_forever(self) -> None:
         delay = 0.1
         while True:
-            if not self._queue:
+            if not self._queue and not self._inflight:
                 self._wake.clear()
                 await self._wake.wait()
-            if await self._publish_some():
+                if self._linger:  # let the events of the same moment share one message
+                    await asyncio.sleep(self._linger)
+            if not self._inflight:
+                self._take_batch()
+            if await self._publish_batch():
                 delay = 0.1
             else:
                 await asyncio.sleep(delay)
                 delay = min(self._retry_max, delay * 2)
 
-    async def _publish_some(self) -> bool:
-        """Publish up to ``window`` events concurrently; failed ones go back to the front, in order."""
-        chunk = self._inflight = [self._queue.popleft() for _ in range(min(self._window, len(self._queue)))]
+    def _take_batch(self) -> None:
+        """The next message: up to ``batch_max`` events from the front of the queue, frozen until stored
+        (a retry sends the same events under the same Nats-Msg-Id, the first event's id)."""
+        items = [self._queue.popleft() for _ in range(min(self._batch_max, len(self._queue)))]
+        data = items[0].data if len(items) == 1 else b"[" + b",".join(i.data for i in items) + b"]"
+        self._inflight, self._inflight_msg = items, (items[0].event_id, data)
+
+    async def _publish_batch(self) -> bool:
+        msg_id, data = self._inflight_msg
         try:
-            results = await asyncio.gather(
-                *(self._bus.publish_raw(self._subject, i.data, msg_id=i.event_id) for i in chunk),
-                return_exceptions=True,
-            )
+            ack = await self._bus.publish_raw(self._subject, data, msg_id=msg_id)
         except asyncio.CancelledError:
-            self._queue.extendleft(reversed(chunk))  # stop() gave up waiting: counted as not published
-            raise
-        finally:
-            self._inflight = []
-        failed = []
-        for item, result in zip(chunk, results, strict=True):
-            if isinstance(result, BaseException):
-                failed.append(item)
-                continue
-            self.stored_seq = max(self.stored_seq, result.seq)  # a duplicate's seq is its original's
-            if result.duplicate:
-                self.duplicates += 1
-            else:
-                self.published += 1
-        if failed:
-            self.failures += len(failed)
-            log.warning(
-                "%d call events not yet on JetStream (%s); retrying", len(failed), _first_error(results)
-            )
-            self._queue.extendleft(reversed(failed))
+            raise  # stop() gave up waiting: what is in flight is counted as not published
+        except Exception as err:
+            self.failures += len(self._inflight)
+            log.warning("%d call events not yet on JetStream (%s); retrying", len(self._inflight), err)
+            return False
+        self.stored_seq = max(self.stored_seq, ack.seq)  # a duplicate's seq is its original's
+        if ack.duplicate:
+            self.duplicates += len(self._inflight)
+        else:
+            self.published += len(self._inflight)
+        self._inflight, self._inflight_msg = [], None
         self._progress.set()
-        return not failed
-
-
-def _first_error(results) -> str:
-    for result in results:
-        if isinstance(result, BaseException):
-            return f"{type(result).__name__}: {result}"
-    return ""
+        return True

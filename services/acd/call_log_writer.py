@@ -37,9 +37,23 @@ _FLOATS = ("wait_s", "talk_s", "hold_s", "wrap_s", "busy_s", "idle_s")
 _INTS = ("handled", "missed")
 
 
-def decode(raw: Msg) -> dict:
-    """The intake record (call_log_intake.encode) as a row of acd_call_events; ValueError if it is none."""
+def decode(raw: Msg) -> list[dict]:
+    """An intake message (one event as a JSON object, or several as an array; call_log_intake) as rows of
+    acd_call_events. ValueError when it holds no event (the consumer terminates it); an entry that is no
+    event is logged and skipped, the others of its message kept."""
     body = json.loads(raw.data)
+    rows = []
+    for entry in body if isinstance(body, list) else [body]:
+        try:
+            rows.append(_row(entry))
+        except (TypeError, ValueError, KeyError) as err:
+            log.error("call event skipped, not an event (%s): %.200r", err, entry)
+    if not rows:
+        raise ValueError("no call event in the message")
+    return rows
+
+
+def _row(body: dict) -> dict:
     if not isinstance(body, dict) or not body.get("id") or not body.get("kind"):
         raise ValueError("call event without id or kind")
     at = dt.datetime.fromisoformat(body["at"])
@@ -65,10 +79,12 @@ class CallEventWriter:
         self.stored = 0  # rows this writer inserted
         self.duplicates = 0  # events that were already stored
 
-    async def write(self, batch: Sequence[dict]) -> None:
+    async def write(self, batch: Sequence[Sequence[dict]]) -> None:
+        """``batch``: the decoded messages of one fetch, each a list of rows."""
         rows = {}
-        for row in batch:
-            rows.setdefault(row["event_id"], row)  # the same event twice in one batch: stored once
+        for message in batch:
+            for row in message:
+                rows.setdefault(row["event_id"], row)  # the same event twice in one batch: stored once
         if not rows:
             return
         async with self._engine.begin() as conn:

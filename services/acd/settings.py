@@ -41,6 +41,9 @@ class AcdSettings(ServiceSettings):
     call_end_prompt: str = "ivr/careline-call-ended.wav"
     # Statistics facts made durable on JetStream before the database (issue 15, R-STAT1; call_log*.py).
     call_log_max_queued: int = 100_000  # events held in memory while NATS is away; beyond: dropped, counted
+    # Events recorded within this long of each other share one JetStream message (a publish costs many
+    # times an event's encoding); also how long an event may wait in memory before it goes to NATS.
+    call_log_publish_linger_s: float = 0.02
     call_log_write_batch: int = 256  # events per transaction (fewer when fewer wait)
     call_log_write_linger_s: float = 0.2  # after a short batch, let the next one fill
     call_log_write_ack_wait_s: float = 60.0  # a batch held this long by a dead writer is redelivered

@@ -23,7 +23,7 @@ class Raw:
 
 
 def _rows(events: list[CallEvent]) -> list[dict]:
-    return [decode(Raw(encode(e)[1])) for e in events]
+    return [row for e in events for row in decode(Raw(encode(e)[1]))]
 
 
 async def _stored(engine) -> list[tuple]:
@@ -44,9 +44,9 @@ async def test_each_event_is_stored_once_however_often_it_comes(db_url):
         events.append(CallEvent(AGENT, agent_id="a1", at=at, busy_s=1.5, handled=1))
         rows = _rows(events)
         writer = CallEventWriter(engine)
-        await writer.write(rows[:3] + rows[:1])  # the same event twice in one batch
-        await writer.write(rows)  # a redelivery of the first three, with three new ones
-        await writer.write(rows[2:])  # a republish past JetStream's dedupe window
+        await writer.write([rows[:3], rows[:1]])  # the same event twice in one batch (two messages)
+        await writer.write([rows[:4], rows[4:]])  # a redelivery of the first three, with three new ones
+        await writer.write([rows[2:]])  # a republish past JetStream's dedupe window
         stored = await _stored(engine)
         assert sorted(r[0] for r in stored) == sorted(r["event_id"] for r in rows)
         assert (writer.stored, writer.duplicates) == (6, 3 + 4)

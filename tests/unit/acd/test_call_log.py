@@ -1,8 +1,9 @@
 """The ACD's call log made loss-free (issue 15, R-STAT1), without the network: the record hook never waits
-and queues each event with an id of its own; the outbox publishes in order with Nats-Msg-Id = that id,
-retries while NATS refuses (same ids, same order), and, bounded, drops and counts rather than grow without
-end; the writer's decoder gives back the event as recorded; the backlog watch raises ``acd_events_backlog``
-once and clears it under half the threshold. The bus and consumer are stand-ins."""
+and queues each event with an id of its own; the outbox publishes in order, the events waiting together as
+one message named (Nats-Msg-Id) by its first event, retries while NATS refuses (the same message, the same
+order), and, bounded, drops and counts rather than grow without end; the writer's decoder gives back the
+events as recorded; the backlog watch raises ``acd_events_backlog`` once and clears it under half the
+threshold. The bus and consumer are stand-ins."""
 
 from __future__ import annotations
 
@@ -32,24 +33,28 @@ class Ack:
 
 @dataclass
 class FlakyBus:
-    """Stores what it is given (deduplicating by msg id, as JetStream does); refuses while ``down``."""
+    """Stores what it is given (deduplicating by msg id, as JetStream does); refuses while ``down``;
+    ``lose_acks`` publishes are stored but answered with a time-out (the ack lost on the way back)."""
 
     down: bool = False
+    lose_acks: int = 0
     stored: dict = field(default_factory=dict)  # msg id -> (seq, data)
-    order: list = field(default_factory=list)
-    attempts: int = 0
+    events: list = field(default_factory=list)  # the event ids stored, in the order stored
     sent: list = field(default_factory=list)
 
     async def publish_raw(self, subject, data, *, msg_id):
         assert subject == SUBJECT
-        self.attempts += 1
         await asyncio.sleep(0)
         if self.down:
             raise TimeoutError("nats: timeout")
         if msg_id in self.stored:
             return Ack(self.stored[msg_id][0], duplicate=True)
         self.stored[msg_id] = (len(self.stored) + 1, data)
-        self.order.append(msg_id)
+        body = json.loads(data)
+        self.events += [e["id"] for e in (body if isinstance(body, list) else [body])]
+        if self.lose_acks:
+            self.lose_acks -= 1
+            raise TimeoutError("nats: timeout")
         return Ack(len(self.stored))
 
     async def notify(self, subject, message, **_kw):
@@ -87,28 +92,29 @@ def test_the_writer_reads_back_the_event_as_recorded():
     at = dt.datetime(2026, 12, 4, 17, 0, 1, 250000, tzinfo=dt.UTC)
     event = CallEvent(AGENT, agent_id="a1", at=at, talk_s=12.5, busy_s=3.0, handled=2, missed=1)
     event_id, data = encode(event, "0190-fixed")
-    row = decode(Raw(data))
+    (row,) = decode(Raw(data))
     assert event_id == row["event_id"] == "0190-fixed"
     assert row["at"] == at and row["kind"] == AGENT and row["agent_id"] == "a1"
-    assert (row["talk_s"], row["busy_s"], row["handled"], row["missed"], row["queue"]) == (
-        12.5,
-        3.0,
-        2,
-        1,
-        "",
-    )
-    for bad in (b"[]", b'{"kind": "offered", "at": "2026-12-04T17:00:00"}', b"not json"):
+    figures = (row["talk_s"], row["busy_s"], row["handled"], row["missed"], row["queue"])
+    assert figures == (12.5, 3.0, 2, 1, "")
+    other = encode(_offered(2))[1]
+    rows = decode(Raw(b"[" + data + b',{"kind": "offered"},' + other + b"]"))  # one entry is no event
+    assert [r["kind"] for r in rows] == [AGENT, "offered"]
+    for bad in (b"[]", b'{"kind": "offered", "at": "2026-12-04T17:00:00"}', b"not json", b"[1, 2]"):
         with pytest.raises(ValueError):
             decode(Raw(bad))
 
 
-async def test_the_outbox_publishes_in_order_with_the_event_id_as_msg_id():
-    bus, outbox = FlakyBus(), EventOutbox()
+async def test_waiting_events_go_in_order_several_to_a_message_named_by_its_first():
+    bus, outbox = FlakyBus(), EventOutbox(batch_max=256)
     ids = [outbox.put(*encode(_offered(n))) and outbox._queue[-1].event_id for n in range(300)]
-    outbox.start(bus, SUBJECT)
+    outbox.start(bus, SUBJECT)  # 300 waiting: two messages
     seq = await asyncio.wait_for(outbox.stored_through(300), 5)
-    assert bus.order == ids and seq == 300
+    assert bus.events == ids and list(bus.stored) == [ids[0], ids[256]] and seq == 2
     assert outbox.published == 300 and outbox.queued == 0
+    outbox.put(*encode(_offered(300)))  # a lone event is a message of its own, at once
+    await asyncio.wait_for(outbox.stored_through(301), 5)
+    assert len(bus.stored) == 3 and json.loads(bus.stored[bus.events[-1]][1])["call_uuid"] == "call-300"
     await outbox.stop()
 
 
@@ -119,24 +125,29 @@ async def test_while_nats_refuses_events_wait_in_order_then_go_out_once():
     for n in range(50):
         outbox.put(*encode(_offered(n)))
         ids.append(outbox._queue[-1].event_id)  # put is synchronous: the drain task has not run yet
-    await _until(lambda: outbox.failures >= 100)  # every event refused at least twice
-    assert bus.stored == {} and outbox.queued == 50 and outbox.oldest_age() > 0
+    await _until(lambda: outbox.failures >= 100)  # the message of 50 refused at least twice
+    for n in range(50, 55):  # recorded while the first message is being retried: a later message
+        outbox.put(*encode(_offered(n)))
+        ids.append(outbox._queue[-1].event_id)
+    assert bus.stored == {} and outbox.queued == 55 and outbox.oldest_age() > 0
     bus.down = False
-    await asyncio.wait_for(outbox.stored_through(50), 5)
-    assert bus.order == ids  # every event, once, in the order recorded
+    await asyncio.wait_for(outbox.stored_through(55), 5)
+    assert bus.events == ids and list(bus.stored) == [ids[0], ids[50]]  # every event, once, in order
     assert outbox.oldest_age() == 0.0
     assert await outbox.stop() == 0
 
 
-async def test_a_republished_event_is_a_duplicate_not_a_second_event():
-    bus, outbox = FlakyBus(), EventOutbox()
-    event_id, data = encode(_offered(1))
+async def test_a_message_whose_ack_was_lost_is_sent_again_the_same_and_stored_once():
+    """The retried message must be the same events: with the same Nats-Msg-Id and other events, the
+    server would drop those as a duplicate."""
+    bus, outbox = FlakyBus(lose_acks=1), EventOutbox(retry_max=0.05)
+    ids = [outbox.put(*encode(_offered(n))) and outbox._queue[-1].event_id for n in range(3)]
     outbox.start(bus, SUBJECT)
-    outbox.put(event_id, data)
-    outbox.put(event_id, data)  # e.g. the ack of the first was lost and it was sent again
-    await asyncio.wait_for(outbox.stored_through(2), 5)
-    assert len(bus.stored) == 1 and (outbox.published, outbox.duplicates) == (1, 1)
-    assert outbox.stored_seq == 1
+    await _until(lambda: outbox.failures >= 3)
+    ids += [outbox.put(*encode(_offered(n))) and outbox._queue[-1].event_id for n in range(3, 5)]
+    await asyncio.wait_for(outbox.stored_through(5), 5)
+    assert bus.events == ids and list(bus.stored) == [ids[0], ids[3]]
+    assert (outbox.duplicates, outbox.published) == (3, 2)  # the server said "already had it"
     await outbox.stop()
 
 
