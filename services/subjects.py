@@ -26,7 +26,9 @@ CDR_CREATED = "careline.cdr.created"
 LEDGER_POSTED = "careline.ledger.posted"
 
 # --- JetStream intake (raw records made durable before anything else; issue 15) ----------------------
-CDR_INTAKE_LEG = "careline.intake.cdr"  # a leg's hangup headers (JSON), Nats-Msg-Id = the leg uuid
+# a leg's hangup headers (JSON), Nats-Msg-Id = the leg uuid; {site}: the CDR database they go to (CDR
+# services sharing a database share it; another database on the same NATS never takes this one's legs)
+CDR_INTAKE_LEG = "careline.intake.cdr.{site}"
 # The ACD's statistics facts (R-STAT1): one event (JSON object) or several recorded together (array),
 # Nats-Msg-Id = the (first) event's id; {log_id} names the database
 # they are written to (one durable writer per database: ACDs on other databases never take them).
@@ -80,6 +82,11 @@ def agent_screenpop(agent_id: str) -> str:
     return AGENT_SCREENPOP.format(agent_id=_token(agent_id))
 
 
+def cdr_intake_leg(site: str) -> str:
+    """Subject of the legs bound for the CDR database ``site`` (CdrSettings.intake_site)."""
+    return CDR_INTAKE_LEG.format(site=_token(site))
+
+
 def acd_intake_event(log_id: str) -> str:
     """Subject of the ACD's call events bound for the database whose call log id is ``log_id``."""
     return ACD_INTAKE_EVENT.format(log_id=_token(log_id))
@@ -98,7 +105,7 @@ STREAMS: tuple[StreamSpec, ...] = (
     StreamSpec(LEDGER, ("careline.ledger.>",), description="ledger postings (design §5)"),
     StreamSpec(
         CDR_INTAKE,
-        (CDR_INTAKE_LEG,),
+        ("careline.intake.cdr.>",),
         # No max_age: a leg leaves only when the CDR writer has committed it (the backlog alarm fires long
         # before the disk fills). Work-queue retention: acked (committed) legs leave; its size is the backlog.
         retention="workqueue",

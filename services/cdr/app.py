@@ -13,16 +13,17 @@ from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
+from careline import subjects
 from careline.cdr import handlers
 from careline.cdr.api import router
 from careline.cdr.backlog import BacklogWatch
-from careline.cdr.intake import INTAKE_STREAM, INTAKE_STREAMS, INTAKE_SUBJECT, Intake, decode
+from careline.cdr.intake import INTAKE_STREAM, INTAKE_STREAMS, Intake, decode
 from careline.cdr.settings import CdrSettings
 from careline.cdr.writer import CdrWriter
 from careline.core.runtime import open_runtime
 from careline.core.web import service_app
 
-WRITER_DURABLE = "cdr-writer"
+WRITER_DURABLE = "cdr-writer-{site}"
 
 
 def create_app(settings: CdrSettings | None = None) -> FastAPI:
@@ -31,7 +32,7 @@ def create_app(settings: CdrSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_runtime(app, settings, db=True, bus=True, esl=True) as rt:
-            intake = Intake(rt.bus)
+            intake = Intake(rt.bus, subjects.cdr_intake_leg(settings.intake_site))
             if rt.esl is not None and settings.esl_intake:
                 handlers.subscribe(rt.esl, intake)  # before the first await (see handlers.subscribe)
             intake.start()
@@ -40,8 +41,8 @@ def create_app(settings: CdrSettings | None = None) -> FastAPI:
             writer = CdrWriter(rt.engine, handlers.BusCdrPublisher(rt.bus))
             consumer = await rt.bus.consume_batch(
                 INTAKE_STREAM,
-                WRITER_DURABLE,
-                INTAKE_SUBJECT,
+                WRITER_DURABLE.format(site=settings.intake_site),
+                intake.subject,
                 writer.write,
                 decode=lambda raw: decode(raw.data),
                 batch=settings.write_batch,

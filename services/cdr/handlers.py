@@ -3,7 +3,7 @@
 | source | event / subject                        | handler                                          |
 |--------|----------------------------------------|--------------------------------------------------|
 | ESL    | CHANNEL_HANGUP_COMPLETE                | Intake.take_event -> stream CDR_INTAKE           |
-| bus    | CDR_INTAKE (durable ``cdr-writer``)    | CdrWriter.write, batches, ack after commit       |
+| bus    | CDR_INTAKE (durable ``cdr-writer-<site>``) | CdrWriter.write, batches, ack after commit       |
 | bus    | publishes CDR_CREATED (stream CDRS)    | Cdr, Nats-Msg-Id = leg uuid                      |
 
 Idempotent end to end: the leg uuid is the intake message's id, the row's key and the fact's id, so a

@@ -18,8 +18,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from careline import subjects
 from careline.cdr import json_cdr
-from careline.cdr.intake import INTAKE_STREAMS, INTAKE_SUBJECT, encode
+from careline.cdr.intake import INTAKE_STREAMS, encode
 from careline.core.bus import Bus
 
 
@@ -31,7 +32,7 @@ class ImportReport:
 
 
 async def import_dir(
-    bus: Bus, folder: Path, *, delete: bool = False, encoded_values: bool = False
+    bus: Bus, folder: Path, *, delete: bool = False, encoded_values: bool = False, site: str = "main"
 ) -> ImportReport:
     report = ImportReport()
     await bus.ensure_streams(INTAKE_STREAMS)
@@ -43,7 +44,8 @@ async def import_dir(
             _move(path, folder / "rejected")
             report.rejected += 1
             continue
-        ack = await bus.publish_raw(INTAKE_SUBJECT, encode(headers), msg_id=headers["Unique-ID"])
+        subject = subjects.cdr_intake_leg(site)
+        ack = await bus.publish_raw(subject, encode(headers), msg_id=headers["Unique-ID"])
         if ack.duplicate:
             report.already += 1
         else:
@@ -81,7 +83,11 @@ async def _run(args: argparse.Namespace) -> int:
     )
     try:
         report = await import_dir(
-            bus, Path(args.dir), delete=args.delete, encoded_values=settings.json_cdr_encoded_values
+            bus,
+            Path(args.dir),
+            delete=args.delete,
+            encoded_values=settings.json_cdr_encoded_values,
+            site=settings.intake_site,
         )
     finally:
         await bus.close()

@@ -28,7 +28,6 @@ from careline.core.bus import Bus
 log = logging.getLogger("careline.cdr.intake")
 
 INTAKE_STREAM = subjects.CDR_INTAKE
-INTAKE_SUBJECT = subjects.CDR_INTAKE_LEG
 INTAKE_STREAMS = tuple(spec for spec in subjects.STREAMS if spec.name == INTAKE_STREAM)
 
 # Every header cdr_from_headers reads (mapping.READS, kept by the mapping's owner;
@@ -65,8 +64,16 @@ def decode(data: bytes) -> dict[str, str]:
 class Intake:
     """Queue of legs to publish, drained by one pipelining task (``start``/``stop``)."""
 
-    def __init__(self, bus: Bus, *, window: int = 128, retry_max: float = 5.0) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        subject: str = subjects.cdr_intake_leg("main"),
+        *,
+        window: int = 128,
+        retry_max: float = 5.0,
+    ) -> None:
         self._bus = bus
+        self.subject = subject  # subjects.cdr_intake_leg(<the CDR database's site>)
         self._queue: deque[tuple[str, bytes]] = deque()
         self._wake = asyncio.Event()
         self._window = window
@@ -102,7 +109,7 @@ class Intake:
         uuid = headers.get("Unique-ID")
         if not uuid:
             raise ValueError("no Unique-ID")
-        ack = await self._bus.publish_raw(INTAKE_SUBJECT, encode(headers), msg_id=uuid)
+        ack = await self._bus.publish_raw(self.subject, encode(headers), msg_id=uuid)
         return not ack.duplicate
 
     def start(self) -> None:
@@ -143,7 +150,7 @@ class Intake:
         self._inflight = len(chunk)
         try:
             results = await asyncio.gather(
-                *(self._bus.publish_raw(INTAKE_SUBJECT, data, msg_id=uuid) for uuid, data in chunk),
+                *(self._bus.publish_raw(self.subject, data, msg_id=uuid) for uuid, data in chunk),
                 return_exceptions=True,
             )
         except asyncio.CancelledError:

@@ -23,6 +23,10 @@ class CdrSettings(ServiceSettings):
     write_ack_wait_s: float = 60.0
     # take hangups from the ESL link (false: only from mod_json_cdr's posts, docs/adr/0002)
     esl_intake: bool = True
+    # the name of this CDR database on the bus (subject careline.intake.cdr.<site>, durable
+    # cdr-writer-<site>): every CDR replica of one database shares it; another database on the same NATS
+    # needs its own, or it would store this one's legs
+    intake_site: str = "main"
     # back-pressure (issue 15): how often the backlog is looked at, and when the alarm is raised
     backlog_check_s: float = 2.0
     backlog_alarm_lag_s: float = 30.0

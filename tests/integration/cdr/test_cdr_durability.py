@@ -236,7 +236,9 @@ async def test_cdr_service_stopped_during_a_burst_and_restarted_misses_no_leg(
         spooled = {p.name.removesuffix(".cdr.json") for p in spool.glob("*.cdr.json")}
         assert missing, "no leg was missed while the service was down: the test proves nothing"
         assert missing <= spooled  # what ESL missed is exactly what mod_json_cdr kept
-        report = await import_dir(bus, spool)  # `careline cdr import <err-log-dir>`
+        report = await import_dir(
+            bus, spool, site=os.environ["CARELINE_CDR_INTAKE_SITE"]
+        )  # `careline cdr import`
         assert report.rejected == 0 and report.imported + report.already == reporter.spooled
         await until(lambda: _all_stored(sessions, wanted), 60, "every leg stored after the import")
         uuids, rows = await stored_legs(sessions)
@@ -280,7 +282,9 @@ async def test_cdr_service_killed_during_a_burst_and_restarted_misses_no_leg(
         sessions = second.config.app.state.runtime.sessions
         wanted = set(legs)
         assert len(wanted) == len(legs) == 2 * CALLS
-        report = await import_dir(bus, spool)  # `careline cdr import <err-log-dir>`
+        report = await import_dir(
+            bus, spool, site=os.environ["CARELINE_CDR_INTAKE_SITE"]
+        )  # `careline cdr import`
         assert report.rejected == 0 and report.imported + report.already == reporter.spooled
         await until(lambda: _all_stored(sessions, wanted), 60, "every leg stored after the restart")
         uuids, rows = await stored_legs(sessions)

@@ -44,7 +44,8 @@ async def test_careline_cdr_import_puts_spooled_legs_on_the_intake_stream_once(t
 
     js = bus.nc.jetstream()
     stored = (await js.stream_info(subjects.CDR_INTAKE)).state.messages  # the session's server: others too
-    msg = await js.get_last_msg(subjects.CDR_INTAKE, subjects.CDR_INTAKE_LEG)
+    site = os.environ["CARELINE_CDR_INTAKE_SITE"]  # the subprocess's CdrSettings read the same
+    msg = await js.get_last_msg(subjects.CDR_INTAKE, subjects.cdr_intake_leg(site))
     assert msg.headers["Nats-Msg-Id"] == uuid
 
     # The same leg spooled again (FreeSWITCH retried): JetStream already has it, nothing is doubled.
