@@ -1,6 +1,7 @@
 """One regression test per greenswitch 0.0.19 defect (design §2, 1–11), against greenswitch and the adapter.
 
-The greenswitch case is ``xfail(strict=True)``: it must fail on plain greenswitch and pass on the adapter.
+The greenswitch case is ``xfail(strict=True)``: it must fail on plain greenswitch and pass on the adapter
+(defect 8, a backlog, is not strict: see LOAD_DEPENDENT).
 Each scenario (tests/unit/esl/defects.py) runs in a subprocess with a hard timeout, because plain
 greenswitch freezes its hub (defect 1) or waits forever (defects 2, 9).
 """
@@ -30,10 +31,18 @@ DEFECTS = {
     11: "'*' handlers get every event; CUSTOM handlers match by CUSTOM <subclass>",
 }
 
-IMPLS = [
-    pytest.param("greenswitch", marks=pytest.mark.xfail(strict=True, reason="greenswitch 0.0.19 defect")),
-    "adapter",
-]
+# Defect 8 is a backlog: on a machine already busy, the flooding process is slowed down too and plain
+# greenswitch sometimes keeps up with it (seen in a clean-clone run under load). Its greenswitch case may
+# then pass; the adapter case must always pass.
+LOAD_DEPENDENT = {8}
+
+
+def _cases():
+    for number in sorted(DEFECTS):
+        strict = number not in LOAD_DEPENDENT
+        defect = pytest.mark.xfail(strict=strict, reason="greenswitch 0.0.19 defect")
+        yield pytest.param(number, "greenswitch", marks=defect, id=f"defect{number}-greenswitch")
+        yield pytest.param(number, "adapter", id=f"defect{number}-adapter")
 
 
 def run_scenario(number: int, impl: str) -> tuple[bool, str]:
@@ -50,8 +59,7 @@ def run_scenario(number: int, impl: str) -> tuple[bool, str]:
     return done.returncode == 0, done.stderr[-2000:]
 
 
-@pytest.mark.parametrize("impl", IMPLS)
-@pytest.mark.parametrize("number", sorted(DEFECTS), ids=lambda n: f"defect{n}")
+@pytest.mark.parametrize(("number", "impl"), _cases())
 def test_defect(number, impl):
     ok, detail = run_scenario(number, impl)
     assert ok, f"defect {number} ({DEFECTS[number]}) on {impl}: {detail}"
