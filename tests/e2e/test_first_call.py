@@ -25,7 +25,8 @@ from tests.e2e.support import (
 )
 
 S = CallerScript
-TIME_SCALE = 0.1  # 0.05 left a loaded CI machine too little real time: an agent freed early took the abandoner
+# 0.05 left a loaded CI machine too little real time: an agent freed up early and took the abandoner
+TIME_SCALE = 0.1
 AGENTS = {"a1": "1001", "a2": "1002", "a3": "1003"}  # a1's phone never answers
 NO_ANSWER_AGENT = "a1"
 # Recorded prompts (R-IVR1). The simulator splits play_and_get_digits on every space, even inside the
