@@ -323,13 +323,7 @@ def _played(events: list[dict], start: dict, done: dict) -> list[tuple]:
 
 
 # Differences the simulator still has, with the precise gap (strict: once fixed, the mark must go).
-KNOWN_GAPS = {
-    "playback_failures": "play_and_get_digits with a `say:` prompt and tts_engine unset returns at once in "
-    "the simulator; on the real switch `say:` without an engine only logs `Invalid Args`, counts as played "
-    "(playback answers FILE PLAYED), so play_and_get_digits waits its full 3 s timeout (step 7)",
-    "originate_user": "an originate to user/<ext> lacks the leg's PRESENCE_IN (CS_ROUTING, on answer) and "
-    "the second CHANNEL_OUTGOING the real switch fires once the leg is answered (CS_CONSUME_MEDIA, ACTIVE)",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", ["playback_failures", "tts_speak"])
@@ -353,8 +347,10 @@ async def test_playback_and_tts_outcomes(name, tmp_path, request, fmt):
                 assert done["Application-Response"] == rdone["Application-Response"], what
                 if app == "play_and_get_digits":
                     # semantic, not speed: returns at once (a failed prompt, then the 250 ms invalid file)
-                    # or only after its 3 s digit timeout, as the real one did (switch clocks, simulated here)
-                    took, real_took = _took(start, done), _took(rstart, rdone)
+                    # or only after its 3 s digit timeout, as the real one did (by each switch's clock). The
+                    # simulator stamps Event-Date-Timestamp by the real clock (billing scales it back by its
+                    # time_scale), so its simulated seconds are its timestamps' seconds divided by SCALE.
+                    took, real_took = _took(start, done) / SCALE, _took(rstart, rdone)
                     assert (took < 1.5) == (real_took < 1.5), (what, took, real_took)
                 assert _played(sim.events(), start, done) == _played(cap.events, rstart, rdone), what
 
@@ -503,25 +499,29 @@ async def test_uuid_record_and_eavesdrop_media_bugs(name, tmp_path, fmt):
 
 
 # -------------------------------------------------------------------------------- ringing a registered user
-ORIGINATE_NAMES = {"CHANNEL_OUTGOING", "CHANNEL_CREATE", "CHANNEL_ORIGINATE", "CHANNEL_PROGRESS",
-                   "CHANNEL_ANSWER", "PRESENCE_IN", "CHANNEL_PARK"}  # fmt: skip
-
-
-async def test_originate_to_a_registered_user(tmp_path, fmt, request):
-    """user/1001@domain: the leg is named by the phone's contact, and CHANNEL_OUTGOING comes twice (before
-    CHANNEL_CREATE, and again once answered)."""
-    request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_GAPS["originate_user"]))
+async def test_originate_to_a_registered_user(tmp_path, fmt):
+    """user/1001@domain: the leg is named by the phone's contact, has presence (PRESENCE_IN at routing, answer
+    and hang-up) and CHANNEL_OUTGOING comes twice (before CHANNEL_CREATE, and again once answered). The leg's
+    whole life is compared, every event of it: originate, the capture's pause, uuid_kill."""
     cap = Capture("originate_user", fmt)
     ro = next(e["Unique-ID"] for e in cap.events if e["Event-Name"] == "CHANNEL_OUTGOING")
     name = next(e["Channel-Name"] for e in cap.events if e.get("Unique-ID") == ro)
+    names = {e["Event-Name"] for e in cap.events if e.get("Unique-ID") == ro}
     async with Sim(tmp_path) as sim:
         sim.sw.add_phone("1001", PhoneBehaviour(answer_after=0.0), contact=name.rsplit("@", 1)[1])
         o = str(uuidlib.uuid4())
         cmd = next(d for _, d in cap.sends if d.startswith("api originate"))
         assert await sim.command(_sub(cmd, {ro: o})) == f"+OK {o}\n"
         await sim.wait_event(lambda e: e["Event-Name"] == "CHANNEL_PARK" and e.get("Unique-ID") == o)
-        keys = ("Channel-Name", "Channel-State", "Channel-Call-State", "Answer-State")
-        check(view(sim.events(), o, ORIGINATE_NAMES, keys), view(cap.events, ro, ORIGINATE_NAMES, keys))
+        await sim.sleep(cap.sent_at("api uuid_kill") - cap.sent_at("api originate"))
+        kill = next(d for _, d in cap.sends if d.startswith("api uuid_kill"))
+        assert await sim.command(_sub(kill, {ro: o})) == cap.replies_to("api uuid_kill")[0]
+        await sim.wait_event(lambda e: e["Event-Name"] == "CHANNEL_DESTROY" and e.get("Unique-ID") == o)
+        await sim.sleep(0.5)  # the leg's last CHANNEL_STATE (CS_DESTROY) follows its DESTROY
+        keys = ("Channel-Name", "Channel-State", "Channel-Call-State", "Answer-State", "Hangup-Cause")
+        real = view(cap.events, ro, names, keys)
+        assert [x[0] for x in real].count("CHANNEL_OUTGOING") == 2 and real[-1][1:3] == (name, "CS_DESTROY")
+        check(view(sim.events(), o, names, keys), real)
 
 
 # ------------------------------------------------------------------------------------ bridged legs
