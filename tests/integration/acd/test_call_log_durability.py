@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 
 from careline import subjects
 from careline.acd.app import create_app
-from careline.acd.call_log_backlog import ALARM_KIND
+from careline.acd.call_log.backlog import ALARM_KIND
 from careline.switchsim import PhoneBehaviour
 from careline.v1.acd_pb2 import Alarm
 

@@ -10,8 +10,8 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from careline.acd.call_log_intake import encode
-from careline.acd.call_log_writer import CallEventWriter, call_log_id, decode
+from careline.acd.call_log.intake import encode
+from careline.acd.call_log.writer import CallEventWriter, call_log_id, decode
 from careline.acd.domain.call_events import AGENT, CallEvent
 from careline.acd.models import Base, CallEventRow
 from careline.core.db import make_engine, migrate, schema_diff

@@ -16,9 +16,9 @@ import pytest
 
 from careline import subjects
 from careline.acd.call_log import CallLog
-from careline.acd.call_log_backlog import ALARM_KIND, CallLogBacklog
-from careline.acd.call_log_intake import EventOutbox, encode
-from careline.acd.call_log_writer import decode
+from careline.acd.call_log.backlog import ALARM_KIND, CallLogBacklog
+from careline.acd.call_log.intake import EventOutbox, encode
+from careline.acd.call_log.writer import decode
 from careline.acd.domain.call_events import AGENT, CallEvent
 from careline.core.metrics import ServiceMetrics
 

@@ -36,7 +36,7 @@ FIELDS = tuple(f for f in CallEvent.__dataclass_fields__ if f != "at")
 
 
 def encode(event: CallEvent, event_id: str | None = None) -> tuple[str, bytes]:
-    """The event's id (a new UUIDv7 unless given) and the JSON the writer reads (call_log_writer.decode)."""
+    """The event's id (a new UUIDv7 unless given) and the JSON the writer reads (call_log.writer.decode)."""
     event_id = event_id or uuid7()
     body = {name: getattr(event, name) for name in FIELDS}
     body["id"], body["at"] = event_id, event.at.isoformat()

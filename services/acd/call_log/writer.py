@@ -38,7 +38,7 @@ _INTS = ("handled", "missed")
 
 
 def decode(raw: Msg) -> list[dict]:
-    """An intake message (one event as a JSON object, or several as an array; call_log_intake) as rows of
+    """An intake message (one event as a JSON object, or several as an array; call_log.intake) as rows of
     acd_call_events. ValueError when it holds no event (the consumer terminates it); an entry that is no
     event is logged and skipped, the others of its message kept."""
     body = json.loads(raw.data)

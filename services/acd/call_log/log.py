@@ -1,11 +1,11 @@
 """Statistics facts to the database (R-STAT1): the distributor's call events and sampled agent workload.
 
 Loss-free since issue 15 (docs/adr/0002's pattern): :meth:`CallLog.record` never waits — it gives the
-event an id (UUIDv7) and queues it for JetStream (:mod:`careline.acd.call_log_intake`), which stores it on
+event an id (UUIDv7) and queues it for JetStream (:mod:`careline.acd.call_log.intake`), which stores it on
 the work-queue stream ``ACD_INTAKE`` (with the events recorded in the same few ms, as one message whose
 ``Nats-Msg-Id`` is its first event's id); a durable consumer writes the events in batches and acks only
-what it committed (:mod:`careline.acd.call_log_writer`), and the backlog is a metric and an alarm
-(:mod:`careline.acd.call_log_backlog`). A stop, a locked or restarting database, NATS away for a while
+what it committed (:mod:`careline.acd.call_log.writer`), and the backlog is a metric and an alarm
+(:mod:`careline.acd.call_log.backlog`). A stop, a locked or restarting database, NATS away for a while
 delay events, never lose or double them; a crash loses only what was not yet on JetStream (the last
 ``call_log_publish_linger_s`` plus a round trip, or what NATS refused meanwhile). Statistics queries read
 their own writes: :meth:`CallLog.between` first waits (``read_wait_s`` at most) until what this process
@@ -28,9 +28,9 @@ from contextlib import suppress
 from sqlalchemy import select
 
 from careline import subjects
-from careline.acd.call_log_backlog import CallLogBacklog
-from careline.acd.call_log_intake import EventOutbox, encode
-from careline.acd.call_log_writer import CallEventWriter, call_log_id, committed_through, decode
+from careline.acd.call_log.backlog import CallLogBacklog
+from careline.acd.call_log.intake import EventOutbox, encode
+from careline.acd.call_log.writer import CallEventWriter, call_log_id, committed_through, decode
 from careline.acd.domain.agents import Agent, AgentState
 from careline.acd.domain.call_events import AGENT, CallEvent
 from careline.acd.models import CallEventRow
@@ -53,7 +53,7 @@ class CallLog:
         self.stale_reads = 0  # queries answered before this process's events were all committed
 
     def record(self, event: CallEvent) -> None:
-        """The distributor's hook: queue the event for JetStream (never waits; see call_log_intake)."""
+        """The distributor's hook: queue the event for JetStream (never waits; see call_log.intake)."""
         self.outbox.put(*encode(event))
 
     def start(self, bus, subject: str, committed: Committed) -> None:
