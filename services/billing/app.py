@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from careline.billing import conference_api, handlers, kiosk_api, registration_api, registration_handlers
+from careline.billing import conference_api, handlers, kiosk_api
 from careline.billing.api import router
 from careline.billing.authorisation import Consultations
 from careline.billing.conference import ConferenceDesk
@@ -17,7 +17,9 @@ from careline.billing.kiosk import Kiosk
 from careline.billing.metering import ConsultationDesk
 from careline.billing.refunds import NoShowRefunds
 from careline.billing.registration import Clock, Registrations, utc_now
-from careline.billing.registration_seats import NatsSeats
+from careline.billing.registration import api as registration_api
+from careline.billing.registration import handlers as registration_handlers
+from careline.billing.registration.seats import NatsSeats
 from careline.billing.settings import BillingSettings
 from careline.core.runtime import open_runtime
 from careline.core.web import service_app

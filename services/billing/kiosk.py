@@ -17,8 +17,8 @@ from sqlalchemy import update
 from careline.billing import rating
 from careline.billing.errors import Conflict, NotFound
 from careline.billing.registration import Registrations, as_utc
-from careline.billing.registration_models import BOOKED, CHECKED_IN, Registration
-from careline.billing.registration_seats import SeatRefused
+from careline.billing.registration.models import BOOKED, CHECKED_IN, Registration
+from careline.billing.registration.seats import SeatRefused
 
 SHOWN = (BOOKED, CHECKED_IN)
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from careline.billing.kiosk import Kiosk, slip_html
-from careline.billing.registration_schemas import KioskIn, KioskToday, SlipOut
+from careline.billing.registration.schemas import KioskIn, KioskToday, SlipOut
 
 router = APIRouter(prefix="/v1/kiosk", tags=["kiosk"])
 

@@ -26,8 +26,8 @@ from sqlalchemy.exc import IntegrityError
 
 from careline.billing import cards, ledger
 from careline.billing.registration import Registrations, ledger_memo
-from careline.billing.registration_models import BOOKED, CHECKED_IN, REFUNDED, Registration
-from careline.billing.registration_seats import SeatRefused, SeatUnavailable
+from careline.billing.registration.models import BOOKED, CHECKED_IN, REFUNDED, Registration
+from careline.billing.registration.seats import SeatRefused, SeatUnavailable
 
 log = logging.getLogger("careline.billing.refunds")
 REFUND_KIND = "registration_refund"

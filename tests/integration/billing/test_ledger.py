@@ -16,7 +16,7 @@ from careline.core.db import schema_diff
 
 
 async def test_migrations_match_the_models(billing, db_url):
-    import careline.billing.registration_models  # noqa: F401  (its tables join Base.metadata on import)
+    import careline.billing.registration.models  # noqa: F401  (its tables join Base.metadata on import)
     from careline.billing.models import Base
 
     assert await schema_diff(db_url, Base.metadata) == []

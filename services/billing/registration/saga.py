@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from careline.billing import cards, ledger, rating
 from careline.billing.domain import Billing
 from careline.billing.errors import Conflict, DomainError, IdempotencyMismatch, InsufficientFunds, NotFound
-from careline.billing.registration_models import (
+from careline.billing.registration.models import (
     BOOKED,
     COMPENSATING,
     FAILED,
@@ -44,7 +44,7 @@ from careline.billing.registration_models import (
     UNFINISHED,
     Registration,
 )
-from careline.billing.registration_seats import HoldRequest, Seat, SeatRefused, Seats, SeatUnavailable
+from careline.billing.registration.seats import HoldRequest, Seat, SeatRefused, Seats, SeatUnavailable
 from careline.core.ids import uuid7
 
 log = logging.getLogger("careline.billing.registration")

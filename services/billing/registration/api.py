@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from careline.billing.errors import DomainError
 from careline.billing.refunds import NoShowRefunds
-from careline.billing.registration import RegistrationRequest, Registrations
-from careline.billing.registration_schemas import (
+from careline.billing.registration.saga import RegistrationRequest, Registrations
+from careline.billing.registration.schemas import (
     QuoteIn,
     QuoteOut,
     RegistrationIn,

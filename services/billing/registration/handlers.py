@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from careline import subjects
 from careline.billing import errors, rating
-from careline.billing.registration import RegistrationRequest, Registrations
-from careline.billing.registration_seats import SeatRefused, SeatUnavailable
+from careline.billing.registration.saga import RegistrationRequest, Registrations
+from careline.billing.registration.seats import SeatRefused, SeatUnavailable
 from careline.core.bus import Bus
 from careline.v1.billing_pb2 import RegistrationReply
 from careline.v1.billing_pb2 import RegistrationRequest as RegistrationMsg
