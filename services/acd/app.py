@@ -59,7 +59,7 @@ def create_app(settings: AcdSettings | None = None) -> FastAPI:
                 max_missed=settings.max_missed_offers,
                 reject_delay_s=settings.reject_delay_s,
             )
-            # statistics facts (R-STAT1), durable on JetStream as recorded (issue 15; call_log.py)
+            # statistics facts (R-STAT1), durable on JetStream as recorded (issue 15; the call_log package)
             call_log = CallLog(
                 rt.sessions,
                 max_queued=settings.call_log_max_queued,
