@@ -39,7 +39,7 @@ class AcdSettings(ServiceSettings):
     # Said to a caller whose call another service asked to end (billing: credit exhausted), before the
     # hang-up goodbye_s later; a file path, since uuid_broadcast takes no spaces (call_end.py).
     call_end_prompt: str = "ivr/careline-call-ended.wav"
-    # Statistics facts made durable on JetStream before the database (issue 15, R-STAT1; the call_log package).
+    # Statistics facts made durable on JetStream before the database (issue 15, R-STAT1; acd/call_log).
     call_log_max_queued: int = 100_000  # events held in memory while NATS is away; beyond: dropped, counted
     # Events recorded within this long of each other share one JetStream message (a publish costs many
     # times an event's encoding); also how long an event may wait in memory before it goes to NATS.
