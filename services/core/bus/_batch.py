@@ -33,7 +33,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from careline.core.bus._consume import _stop_if_cancelled
+from careline.core.bus._pull import fetch_some, stop_loop
 
 log = logging.getLogger(__name__)
 
@@ -95,15 +95,7 @@ class BatchConsumer(Generic[T]):
     async def stop(self) -> None:
         """Stop fetching. A batch being retried stays unacked: the server redelivers it (idempotent)."""
         task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
-        except Exception:
-            log.warning("%s/%s: batch loop ended with an error while stopping", self.stream, self.durable)
+        await stop_loop(task, f"{self.stream}/{self.durable} (batches)")
 
     @property
     def running(self) -> bool:
@@ -124,7 +116,7 @@ class BatchConsumer(Generic[T]):
     async def _run(self, sub: JetStreamContext.PullSubscription) -> None:
         try:
             while True:
-                msgs = await self._fetch(sub)
+                msgs = await fetch_some(sub, self._batch, f"{self.stream}/{self.durable}")
                 if msgs:
                     await self._handle(msgs)
                 if 0 < len(msgs) < self._batch and self._linger:
@@ -135,20 +127,6 @@ class BatchConsumer(Generic[T]):
                 await sub.unsubscribe()
             except Exception:  # closing connection: nothing to unsubscribe from
                 pass
-
-    async def _fetch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
-        try:
-            return await sub.fetch(self._batch, timeout=1.0)
-        except TimeoutError:  # nothing waiting (nats.errors.TimeoutError is a TimeoutError too)
-            _stop_if_cancelled()
-        except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
-            _stop_if_cancelled()
-            await asyncio.sleep(0.5)  # the client reconnects on its own
-        except nats.errors.Error:
-            _stop_if_cancelled()
-            log.exception("%s/%s: fetch failed; fetching again", self.stream, self.durable)
-            await asyncio.sleep(0.5)  # a consumer that stops silently loses facts: never give up
-        return []
 
     async def _handle(self, msgs: list[Msg]) -> None:
         self.oldest_unwritten_at = _stored_at(msgs[0])

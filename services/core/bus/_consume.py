@@ -27,6 +27,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from careline.core.bus._envelope import HEADER_MSG_ID
 from careline.core.bus._errors import AlreadyProcessed
+from careline.core.bus._pull import fetch_some, stop_loop
 
 log = logging.getLogger(__name__)
 
@@ -90,40 +91,14 @@ class Consumer(Generic[M]):
         return self
 
     async def stop(self) -> None:
-        """Stop fetching; returns cleanly whatever the fetch in flight raises as it is cancelled (a
-        cancelled fetch surfaces as TimeoutError or ConnectionClosedError from nats-py, not only as
-        CancelledError), so callers need no workaround of their own."""
+        """Stop fetching (cleanly, whatever the cancelled fetch raises: _pull.stop_loop)."""
         task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
-        except Exception:
-            log.warning("%s/%s: fetch loop ended with an error while stopping", self.stream, self.durable)
+        await stop_loop(task, f"{self.stream}/{self.durable}")
 
     async def _run(self, sub: JetStreamContext.PullSubscription) -> None:
         try:
             while True:
-                try:
-                    msgs = await sub.fetch(self._batch, timeout=1.0)
-                except TimeoutError:
-                    # Both nats.errors.TimeoutError and the bare asyncio.TimeoutError that fetch()
-                    # raises when its deadline runs out between its two pull requests (nats-py 2.16):
-                    # catching only the former killed this loop, and the durable stopped receiving.
-                    _stop_if_cancelled()
-                    continue
-                except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError):
-                    _stop_if_cancelled()
-                    await asyncio.sleep(0.5)  # the client reconnects on its own; then fetch again
-                    continue
-                except nats.errors.Error:
-                    _stop_if_cancelled()
-                    log.exception("%s/%s: fetch failed; fetching again", self.stream, self.durable)
-                    await asyncio.sleep(0.5)  # a consumer that stops silently loses facts: never give up
-                    continue
+                msgs = await fetch_some(sub, self._batch, f"{self.stream}/{self.durable}")
                 for raw in msgs:
                     try:
                         await self._handle(raw)
@@ -173,11 +148,3 @@ class Consumer(Generic[M]):
     async def _ack(self, raw: Msg) -> None:
         await raw.ack()
         self.handled += 1
-
-
-def _stop_if_cancelled() -> None:
-    """A cancelled fetch may surface as TimeoutError or ConnectionClosedError (nats-py turns the
-    CancelledError of its inner wait into those): honour the cancellation instead of fetching again."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
