@@ -17,8 +17,14 @@ OUT = ROOT / "docs" / "api"
 SERVICES = ("acd", "ivr", "cdr", "crm", "billing")
 
 
+def build_app(service: str):
+    """The service's app with dev settings (prod, the default, would want real secrets; none is used)."""
+    settings = importlib.import_module("careline.cli").settings_class(service)(env="dev")
+    return importlib.import_module(f"careline.{service}.app").create_app(settings)
+
+
 def openapi_text(service: str) -> str:
-    app = importlib.import_module(f"careline.{service}.app").create_app()
+    app = build_app(service)
     return json.dumps(app.openapi(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

@@ -19,6 +19,8 @@ import asyncio
 import importlib
 import sys
 
+from pydantic import ValidationError
+
 SERVICES = ("acd", "ivr", "cdr", "crm", "billing")
 
 
@@ -44,14 +46,22 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _settings_for(service: str):
+def settings_class(service: str) -> type:
     module = _service_module(service, "settings")
-    cls = next(
+    return next(
         getattr(module, name)
         for name in dir(module)
         if name.lower() == f"{service}settings" and isinstance(getattr(module, name), type)
     )
-    return cls()
+
+
+def _settings_for(service: str):
+    """The service's settings from its environment; a refusal (a weak secret in prod) exits with it."""
+    try:
+        return settings_class(service)()
+    except ValidationError as err:  # a weak secret in prod, say: one clear line, no traceback, no value
+        reasons = "; ".join(e["msg"].removeprefix("Value error, ") for e in err.errors())
+        raise SystemExit(f"careline {service}: refused to start: {reasons}") from None
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

@@ -91,7 +91,7 @@ class CarelineSide:
         except BaseException:
             await self.stop()
             raise
-        self.acd_queue = AcdQueue(self.bus, IvrSettings().acd_timeout_s)
+        self.acd_queue = AcdQueue(self.bus, IvrSettings(env="dev").acd_timeout_s)
         self.ownership = KvOwnership(self.bus)
 
     def _spawn(self, service: str) -> subprocess.Popen:

@@ -78,7 +78,7 @@ async def _open_esl(rt: Runtime, stack: AsyncExitStack) -> None:
     from careline.core.esl import EslClient
 
     s = rt.settings
-    rt.esl = EslClient(s.esl_host, s.esl_port, s.esl_password, name=f"careline-{s.service}")
+    rt.esl = EslClient(s.esl_host, s.esl_port, s.secret("esl_password"), name=f"careline-{s.service}")
     # wait=False: a service starts (and reports not-ready) while FreeSWITCH is away; the adapter keeps
     # reconnecting in the background.
     await rt.esl.start(wait=False)

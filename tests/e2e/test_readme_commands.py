@@ -247,7 +247,12 @@ def _services() -> list[str]:
 
 def test_careline_db_upgrade_for_every_service(tmp_path):
     services = _services()
-    env = clean_env(tmp_path, **{f"CARELINE_{s.upper()}_DATA_DIR": str(tmp_path / s) for s in services})
+    settings = {
+        f"CARELINE_{s.upper()}_{k}": v
+        for s in services
+        for k, v in [("ENV", "test"), ("DATA_DIR", str(tmp_path / s))]
+    }
+    env = clean_env(tmp_path, **settings)
     argv = readme_command("careline db upgrade")
     procs = {s: subprocess.Popen([str(CARELINE), *argv[:2], s], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, text=True) for s in services}  # fmt: skip

@@ -24,8 +24,6 @@ def test_openapi_document_is_fresh(service):
 
 def test_every_service_route_is_versioned():
     for service in export_openapi.SERVICES:
-        paths = (
-            export_openapi.importlib.import_module(f"careline.{service}.app").create_app().openapi()["paths"]
-        )
+        paths = export_openapi.build_app(service).openapi()["paths"]
         assert paths, f"{service} exposes no API"
         assert all(p.startswith("/v1/") for p in paths), f"{service}: unversioned routes {sorted(paths)}"

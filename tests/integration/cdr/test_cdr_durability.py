@@ -300,7 +300,8 @@ async def _spawn(settings: CdrSettings, log_file) -> subprocess.Popen:
         "db_url", "nats_url", "esl_host", "esl_port", "esl_password", "http_host", "http_port",
         "backlog_check_s", "write_linger_s", "write_ack_wait_s",
     ):  # fmt: skip
-        env[f"CARELINE_CDR_{name.upper()}"] = str(getattr(settings, name))
+        value = settings.secret(name) if name in settings.secret_fields() else getattr(settings, name)
+        env[f"CARELINE_CDR_{name.upper()}"] = str(value)
     env["CARELINE_CDR_ENV"] = "test"
     proc = _popen([sys.executable, "-m", "careline.cli", "serve", "cdr"], env, log_file)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.http_port}", timeout=2) as client:

@@ -124,7 +124,7 @@ def _app(audit: AuditLog, minter: TokenMinter) -> FastAPI:
         add_readiness_check(app, "db", lambda: True)
         yield
 
-    app = service_app(ServiceSettings(service="crm"), lifespan, title="crm")
+    app = service_app(ServiceSettings(service="crm", env="test"), lifespan, title="crm")
     app.state.auth = minter.authenticator()
     app.state.audit = audit
     app.include_router(audit_router())

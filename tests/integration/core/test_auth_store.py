@@ -162,7 +162,7 @@ def _app(service: TokenService, issuer: OwnIssuer) -> FastAPI:
         add_readiness_check(app, "db", lambda: True)
         yield
 
-    app = service_app(ServiceSettings(service="console"), lifespan, title="console")
+    app = service_app(ServiceSettings(service="console", env="test"), lifespan, title="console")
     app.state.auth = Authenticator([issuer], own=issuer)
     app.state.auth_tokens = service
     app.include_router(token_router())

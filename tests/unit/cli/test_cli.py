@@ -49,6 +49,7 @@ def test_sim_says_so_when_no_main_exists(monkeypatch):
 
 
 def test_crm_load_demo_fills_the_crm_database_once(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CARELINE_CRM_ENV", "test")
     monkeypatch.setenv("CARELINE_CRM_DATA_DIR", str(tmp_path))
     assert cli.main(["crm", "load-demo", "--today", "2027-01-04"]) == 0
     first = capsys.readouterr().out
@@ -60,7 +61,8 @@ def test_crm_load_demo_fills_the_crm_database_once(tmp_path, monkeypatch, capsys
     assert departments == 4
 
 
-def test_crm_load_demo_takes_an_explicit_database_url(tmp_path, capsys):
+def test_crm_load_demo_takes_an_explicit_database_url(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CARELINE_CRM_ENV", "test")
     url = f"sqlite+aiosqlite:///{tmp_path / 'other.db'}"
     assert cli.main(["crm", "load-demo", "--db-url", url]) == 0
     assert "new records" in capsys.readouterr().out
@@ -77,3 +79,20 @@ def test_serve_and_db_accept_every_service_and_refuse_others(command, capsys):
         cli.main([*command.split(), "nosuch"])
     assert done.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade", "crm"], ["crm", "load-demo"]])
+def test_a_weak_secret_in_prod_stops_a_command_naming_the_variable_never_the_value(
+    command, tmp_path, monkeypatch, capsys
+):
+    """Issue 9 §8: prod is the default; a weak secret is one clear line (no traceback, no value)."""
+    monkeypatch.delenv("CARELINE_CRM_ENV", raising=False)
+    monkeypatch.setenv("CARELINE_CRM_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CARELINE_CRM_ESL_PASSWORD", "hospital-password-TAIL42")
+    monkeypatch.setenv("CARELINE_CRM_JWT_SECRET", "Zq8#vN2!pL5xR7wT9kM3")
+    with pytest.raises(SystemExit) as refused:
+        cli.main(command)
+    message = str(refused.value.code)
+    assert "CARELINE_CRM_ESL_PASSWORD" in message and "CARELINE_CRM_ENV=dev" in message
+    assert "TAIL42" not in message and "password-" not in message and "JWT_SECRET" not in message
+    assert not (tmp_path / "crm.db").exists()

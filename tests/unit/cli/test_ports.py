@@ -14,6 +14,7 @@ EXPECTED = {"acd": 8101, "ivr": 8102, "cdr": 8103, "crm": 8104, "billing": 8105}
 def _defaults(monkeypatch) -> dict[str, int]:
     for service in cli.SERVICES:
         monkeypatch.delenv(f"CARELINE_{service.upper()}_HTTP_PORT", raising=False)
+        monkeypatch.setenv(f"CARELINE_{service.upper()}_ENV", "dev")  # prod would want real secrets
     return {service: cli._settings_for(service).http_port for service in cli.SERVICES}
 
 
@@ -26,6 +27,7 @@ def test_each_service_has_its_own_default_port(monkeypatch):
 
 
 def test_the_environment_still_overrides_the_port(monkeypatch):
+    monkeypatch.setenv("CARELINE_CRM_ENV", "dev")
     monkeypatch.setenv("CARELINE_CRM_HTTP_PORT", "9999")
     assert cli._settings_for("crm").http_port == 9999
 

@@ -22,20 +22,56 @@ class DemoSettings(ServiceSettings):
     service: str = "demosvc"
 
 
-def test_default_secrets_refused_outside_dev():
-    with pytest.raises(ValidationError, match="CARELINE_DEMOSVC_ESL_PASSWORD"):
-        DemoSettings(env="prod")
-    with pytest.raises(ValidationError, match="JWT_SECRET"):
-        DemoSettings(env="prod", esl_password="s3cret-enough")
-    ok = DemoSettings(env="prod", esl_password="s3cret-enough", jwt_secret="another-real-secret")
-    assert ok.env == "prod"
-    assert DemoSettings(env="dev").esl_password == "ClueCon"
+STRONG_ESL = "Zq8#vN2!pL5xR7wT9kM3"
+STRONG_JWT = "h7Kp2Wq9Lx4Nz6Bv3Mc8"
+
+
+def test_env_defaults_to_prod_and_refuses_the_dev_defaults():
+    """Issue 9 §8: a deployment that says nothing about its environment gets prod's rule."""
+    with pytest.raises(ValidationError) as refused:
+        DemoSettings()
+    text = str(refused.value)
+    assert "CARELINE_DEMOSVC_ESL_PASSWORD" in text and "CARELINE_DEMOSVC_JWT_SECRET" in text
+    assert "CARELINE_DEMOSVC_ENV=dev" in text
+    dev = DemoSettings(env="dev")
+    assert dev.secret("esl_password") == "ClueCon" and DemoSettings(env="test").env == "test"
+
+
+@pytest.mark.parametrize("weak", ["CHANGE_ME", "password", "1", "ClueCon", "change-me", "", "s3cret-enough"])
+@pytest.mark.parametrize("field", ["esl_password", "jwt_secret"])
+def test_prod_refuses_weak_secrets_naming_the_variable_never_the_value(field, weak):
+    strong = {"esl_password": STRONG_ESL, "jwt_secret": STRONG_JWT}
+    with pytest.raises(ValidationError) as refused:
+        DemoSettings(env="prod", **(strong | {field: weak}))
+    text = str(refused.value)
+    assert f"CARELINE_DEMOSVC_{field.upper()}" in text
+    assert (weak not in text) if len(weak) > 1 else ("input_value" not in text)
+
+
+def test_a_weak_secrets_tail_is_not_in_the_refusal():
+    """The old refusal quoted pydantic's input, whose truncated repr ended with the secret's tail."""
+    secret = "hospital-password-" + "x" * 40 + "-TAIL42"
+    with pytest.raises(ValidationError) as refused:
+        DemoSettings(env="prod", esl_password=secret, jwt_secret=STRONG_JWT)
+    text = str(refused.value)
+    assert "TAIL42" not in text and "hospital-password" not in text and "input_value" not in text
+
+
+def test_strong_secrets_start_in_prod_and_never_show_in_repr_str_dump_or_logs():
+    ok = DemoSettings(env="prod", esl_password=STRONG_ESL, jwt_secret=STRONG_JWT)
+    assert ok.env == "prod" and ok.secret("esl_password") == STRONG_ESL
+    shown = [repr(ok), str(ok), ok.model_dump_json(), str(ok.model_dump())]
+    record = logging.makeLogRecord({"name": "careline.demosvc", "msg": "settings %s %r", "args": (ok, ok)})
+    shown.append(JsonFormatter("demosvc").format(record))
+    assert "esl_password=SecretStr('**********')" in shown[-1]
+    for text in shown:
+        assert STRONG_ESL not in text and STRONG_JWT not in text
 
 
 def test_settings_read_their_own_prefix(monkeypatch, tmp_path):
     monkeypatch.setenv("CARELINE_DEMOSVC_NATS_URL", "nats://10.0.0.1:4222")
     monkeypatch.setenv("CARELINE_OTHER_NATS_URL", "nats://wrong:1")
-    s = DemoSettings(data_dir=tmp_path)
+    s = DemoSettings(env="test", data_dir=tmp_path)
     assert s.nats_url == "nats://10.0.0.1:4222"
     assert s.database_url == f"sqlite+aiosqlite:///{(tmp_path / 'demosvc.db').resolve()}"
 
@@ -47,7 +83,7 @@ def _app(ready: dict[str, bool]):
             add_readiness_check(app, name, lambda n=name: ready[n])
         yield
 
-    app = service_app(DemoSettings(), lifespan, title="demo")
+    app = service_app(DemoSettings(env="test"), lifespan, title="demo")
     router = APIRouter(prefix="/v1")
 
     @router.get("/things/{n}")
@@ -95,7 +131,17 @@ async def test_errors_are_4xx_with_reasons_and_metrics_are_per_app():
         assert "careline_demosvc_things_total 0.0" in (await client.get("/metrics")).text
 
 
-def test_json_logs_carry_the_call_uuid(capsys):
+@pytest.fixture
+def root_handlers_restored():
+    """setup_logging replaces the root handlers; one left on capsys's closed stream breaks later tests."""
+    root = logging.getLogger()
+    saved, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = saved
+    root.setLevel(level)
+
+
+def test_json_logs_carry_the_call_uuid(capsys, root_handlers_restored):
     setup_logging("demosvc", "INFO", json_lines=True)
     logger = logging.getLogger("careline.test")
     with call_context("a2e1d34c-3fde-43ef-a842-b47c08e2788d"):

@@ -35,7 +35,7 @@ def tiny_app(minter: TokenMinter | None) -> FastAPI:
         add_readiness_check(app, "always", lambda: True)
         yield
 
-    app = service_app(ServiceSettings(service="tiny"), lifespan, title="tiny")
+    app = service_app(ServiceSettings(service="tiny", env="test"), lifespan, title="tiny")
     if minter is not None:
         app.state.auth = minter.authenticator()
     router = APIRouter(prefix="/v1")
