@@ -125,7 +125,20 @@ async def get_cdr(uuid: str, session: Session) -> CdrOut:
     return CdrOut.of(await domain.get_cdr(uuid, session=session))
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (``=cmd|' /C calc'!A0``), and caller
+# numbers, names and call data come from SIP, so anyone can set them (issue 9 §7, R-CDR1). OWASP's rule:
+# such a text cell gets a leading single quote, which the spreadsheet shows as text and does not run.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value):
+    """The cell as a spreadsheet must see it: text that could start a formula is quoted; numbers stay."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv_line(values) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    csv.writer(buffer, lineterminator="\r\n").writerow([neutralise_cell(v) for v in values])
     return buffer.getvalue()

@@ -197,6 +197,18 @@ async def test_csv_export_streams_every_matching_leg(cdr_app, http):
     assert bad.status_code == 422
 
 
+async def test_csv_export_neutralises_a_formula_in_a_caller_number(cdr_app, http):
+    """Issue 9 §7: a caller number set over SIP to a formula comes out as text, not as a command."""
+    attack = "=cmd|' /C calc'!A0"
+    await store(cdr_app, leg(0, **{"Caller-Caller-ID-Number": attack, "Caller-Caller-ID-Name": "@SUM(1)"}))
+    rows = list(csv.DictReader(io.StringIO((await http.get("/v1/cdrs.csv")).text)))
+    cells = [v for v in rows[0].values() if v]
+    assert "'" + attack in cells and attack not in cells
+    assert not [v for v in cells if v[0] in "=+-@\t\r"], cells
+    listed = (await http.get("/v1/cdrs")).json()["items"][0]
+    assert attack in listed.values()  # the JSON API gives the stored value as it is
+
+
 async def test_csv_export_pages_through_more_than_one_batch(cdr_app, http, monkeypatch):
     from careline.cdr import domain
 
