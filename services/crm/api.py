@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from careline.core.web import DomainError
 from careline.crm import domain, language
 from careline.crm.models import Patient
 from careline.crm.schemas import (
@@ -16,6 +17,7 @@ from careline.crm.schemas import (
     PatientLanguage,
     PatientOut,
     PatientPage,
+    PatientSearch,
     PatientUpdate,
     PhoneOut,
 )
@@ -56,28 +58,57 @@ async def create_patient(body: PatientCreate, session: Session, area: AreaCode) 
     return patient_out(await domain.create_patient(body, session=session, default_area_code=area))
 
 
-@router.get("/patients", response_model=PatientPage)
+# An ID number in a URL ends up in access logs, proxies and browser history (issue 9 §8): it goes in a
+# POST body (/v1/patients/search, /v1/history/search), and a URL carrying one is refused with this.
+ID_NUMBER_IN_URL = "id_number is not accepted in a URL; send it in the body of POST {}"
+NO_ID_NUMBER_IN_URL = {400: {"description": "the query string carries an id_number (use the POST search)"}}
+
+
+def refuse_id_number_in_url(request: Request, search_route: str) -> None:
+    if "id_number" in request.query_params:
+        raise DomainError(ID_NUMBER_IN_URL.format(search_route), status_code=400)
+
+
+@router.get("/patients", response_model=PatientPage, responses=NO_ID_NUMBER_IN_URL)
 async def search_patients(
+    request: Request,
     session: Session,
     area: AreaCode,
     phone: str | None = None,
-    id_number: str | None = None,
     card: str | None = None,
     name: str | None = None,
     limit: Annotated[int, Query(ge=1, le=domain.MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> PatientPage:
+    """By phone, card or name; by ID number only with ``POST /v1/patients/search``."""
+    refuse_id_number_in_url(request, "/v1/patients/search")
+    # model_construct: the query keeps its own (looser) bounds; a failed model check here would be a 500
+    search = PatientSearch.model_construct(
+        phone=phone, id_number=None, card=card, name=name, limit=limit, offset=offset
+    )
+    return await _search(search, session, area)
+
+
+@router.post("/patients/search", response_model=PatientPage)
+async def search_patients_by_body(body: PatientSearch, session: Session, area: AreaCode) -> PatientPage:
+    """Patients matching every given criterion, the ID number among them (R-CRM1, issue 9 §8)."""
+    return await _search(body, session, area)
+
+
+async def _search(search: PatientSearch, session: AsyncSession, area: str | None) -> PatientPage:
     rows, total = await domain.search_patients(
         session=session,
-        phone=phone,
-        id_number=id_number,
-        card=card,
-        name=name,
-        limit=limit,
-        offset=offset,
+        phone=search.phone,
+        id_number=search.id_number,
+        card=search.card,
+        name=search.name,
+        limit=search.limit,
+        offset=search.offset,
         default_area_code=area,
     )
-    return PatientPage(items=[patient_out(p) for p in rows], total=total, limit=limit, offset=offset)
+    return PatientPage(
+        items=[patient_out(p) for p in rows], total=total, limit=search.limit, offset=search.offset
+    )
 
 
 @router.get("/patients/{patient_id}", response_model=PatientOut)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from careline.crm import history
-from careline.crm.api import Session, patient_out
+from careline.crm.api import NO_ID_NUMBER_IN_URL, Session, patient_out, refuse_id_number_in_url
 from careline.crm.api_appointments import appointment_out
 from careline.crm.api_complaints import complaint_out
 from careline.crm.api_directory import Zone
@@ -17,6 +17,7 @@ from careline.crm.schemas_history import (
     AuditOut,
     CallOut,
     HistoryOut,
+    HistorySearch,
     LostCardIn,
     LostCardOut,
     NoteIn,
@@ -51,12 +52,20 @@ async def patient_history(patient_id: str, session: Session, zone: Zone) -> Hist
     return await _history(patient_id, session, zone)
 
 
-@router.get("/history", response_model=HistoryOut)
-async def history_by_id_or_card(
-    session: Session, zone: Zone, id_number: str | None = None, card: str | None = None
+@router.get("/history", response_model=HistoryOut, responses=NO_ID_NUMBER_IN_URL)
+async def history_by_card(
+    request: Request, session: Session, zone: Zone, card: str | None = None
 ) -> HistoryOut:
-    """R-CRM1: by ID number or card number (exactly one)."""
-    patient_id = await history.find_patient_id(session=session, id_number=id_number, card=card)
+    """R-CRM1: by card number; by ID number only with ``POST /v1/history/search`` (issue 9 §8)."""
+    refuse_id_number_in_url(request, "/v1/history/search")
+    patient_id = await history.find_patient_id(session=session, id_number=None, card=card)
+    return await _history(patient_id, session, zone)
+
+
+@router.post("/history/search", response_model=HistoryOut)
+async def history_by_id_or_card(body: HistorySearch, session: Session, zone: Zone) -> HistoryOut:
+    """R-CRM1: by ID number or card number (exactly one), in the body so no URL carries an ID number."""
+    patient_id = await history.find_patient_id(session=session, id_number=body.id_number, card=body.card)
     return await _history(patient_id, session, zone)
 
 

@@ -89,3 +89,15 @@ class LookupOut(BaseModel):
     language: str = ""
     matches: int = 0
     note: str = ""
+
+
+class PatientSearch(BaseModel):
+    """``POST /v1/patients/search``: the criteria, in the body so an ID number never sits in a URL (access
+    logs, proxies, browser history; issue 9 §8). Every given criterion must match."""
+
+    phone: str | None = Field(default=None, max_length=40)
+    id_number: str | None = Field(default=None, max_length=18, description="18-character resident ID")
+    card: str | None = Field(default=None, max_length=32)
+    name: str | None = Field(default=None, max_length=64)
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=2**63 - 1)  # SQLite's integer range

@@ -72,3 +72,11 @@ class AuditOut(BaseModel):
     target: str
     outcome: str
     detail: str
+
+
+class HistorySearch(BaseModel):
+    """``POST /v1/history/search``: exactly one of ID number or card, in the body so an ID number never
+    sits in a URL (issue 9 §8)."""
+
+    id_number: str | None = Field(default=None, max_length=18, description="18-character resident ID")
+    card: str | None = Field(default=None, max_length=32)

@@ -128,7 +128,10 @@ async def test_search_by_phone_id_card_and_name(crm):
         return [p["id"] for p in response.json()["items"]]
 
     assert await ids(phone="008613912345678") == [a["id"]]
-    assert await ids(id_number=ID_B.lower()) == [b["id"]]
+    by_id = await crm.post("/v1/patients/search", json={"id_number": ID_B.lower()})
+    assert [p["id"] for p in by_id.json()["items"]] == [b["id"]]
+    both = await crm.post("/v1/patients/search", json={"id_number": ID_B, "name": "小明"})
+    assert both.json()["items"] == [] and both.json()["total"] == 0  # every criterion must match
     assert await ids(card="k0001") == [b["id"]]
     assert await ids(name="小明") == [a["id"]]
     assert await ids() == [a["id"], b["id"]]
@@ -185,3 +188,15 @@ async def test_shared_family_number_answers_with_primary_then_first(crm, bus):
         subjects.CRM_CALLER_LOOKUP, CallerLookupRequest(number=shared), reply_type=CallerLookupReply
     )
     assert reply.patient_id == second["id"]
+
+
+async def test_an_id_number_is_never_taken_from_a_url(crm):
+    """Issue 9 §8: an ID number in a query string sits in access logs; only a POST body carries one."""
+    (await crm.post("/v1/patients", json=patient())).raise_for_status()
+    for url in ("/v1/patients", "/v1/history"):
+        refused = await crm.get(url, params={"id_number": ID_A})
+        assert refused.status_code == 400, refused.text
+        assert "POST " + url + "/search" in refused.json()["detail"]
+        assert ID_A not in refused.text
+    found = await crm.post("/v1/history/search", json={"id_number": ID_A})
+    assert found.status_code == 200 and found.json()["patient"]["id_number"] == ID_A

@@ -109,10 +109,13 @@ async def test_history_gathers_calls_appointments_complaints_and_notes(crm_http,
     assert [a["card_number"] for a in history["appointments"]] == ["C1001"]
     assert [c["id"] for c in history["complaints"]] == [complaint.complaint_id]
     assert [n["text"] for n in history["notes"]] == ["耳背，请说慢一点"]
-    by_id = (await crm_http.get("/v1/history", params={"id_number": ID_A.lower()})).json()
+    by_id = (await crm_http.post("/v1/history/search", json={"id_number": ID_A.lower()})).json()
     assert by_id == (await crm_http.get(f"/v1/patients/{pid}/history")).json() == history
 
     assert (await crm_http.get("/v1/history")).status_code == 422
+    assert (await crm_http.post("/v1/history/search", json={})).status_code == 422
+    both = {"id_number": ID_A, "card": "c1001"}
+    assert (await crm_http.post("/v1/history/search", json=both)).status_code == 422
     assert (await crm_http.get("/v1/history", params={"card": "nope"})).status_code == 404
     assert (
         await crm_http.post(f"/v1/patients/{pid}/notes", json={"author": "a", "text": ""})
