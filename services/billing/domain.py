@@ -54,6 +54,7 @@ class Billing:
             "opening_balance_fen": opening_balance_fen,
             "vip_level": vip_level,
         }
+        client, key = key, ledger.client_key("card_sale", key)
 
         async def work(session: AsyncSession) -> Answer:
             card = await cards.create_card(
@@ -66,7 +67,7 @@ class Billing:
                 txn_id = (await ledger.post(legs, kind="card_sale", key=key, memo=memo, session=session)).id
             return Answer(201, {**_card_body(card, opening_balance_fen, self._max), "transaction_id": txn_id})
 
-        return (await self._once(key, "card_sale", request, work)).body
+        return (await self._once(key, "card_sale", request, work, legacy_key=client)).body
 
     async def card_info(self, card_number: str) -> dict[str, Any]:
         async with self.sessions() as session:
@@ -107,6 +108,7 @@ class Billing:
         if not reason.strip() or not admin_id.strip():
             raise DomainError("an adjustment needs the admin and a reason")
         request = {"card_number": card_number, "amount_fen": amount_fen, "reason": reason, "admin": admin_id}
+        client, key = key, ledger.client_key("adjustment", key, card_number=card_number)
 
         async def work(session: AsyncSession) -> Answer:
             card = await cards.get_card(card_number, session=session)
@@ -122,7 +124,7 @@ class Billing:
             )
             return Answer(201, await self._movement(card, txn, amount_fen, session))
 
-        return (await self._once(key, "adjustment", request, work)).body
+        return (await self._once(key, "adjustment", request, work, legacy_key=client)).body
 
     async def import_bank_statement(self, text: str, *, filename: str = "statement.csv") -> dict[str, Any]:
         """Credit every valid line, idempotently by bank reference, in ONE database transaction:
@@ -249,6 +251,7 @@ class Billing:
             "seconds": seconds,
             "reference": reference,
         }
+        client, key = key, ledger.client_key("charge", key, card_number=card_number)
 
         async def work(session: AsyncSession) -> Answer:
             card = await cards.get_card(card_number, session=session)
@@ -265,7 +268,7 @@ class Billing:
             balance = await ledger.balance(card.account_id, session=session)
             return Answer(201, {**detail, "transaction_id": txn_id, "balance_fen": balance})
 
-        return (await self._once(key, "charge", request, work)).body
+        return (await self._once(key, "charge", request, work, legacy_key=client)).body
 
     # --- statements (R-EXP4) ----------------------------------------------------------------------
     async def statement(self, card_number: str, *, limit: int = 500) -> dict[str, Any]:
@@ -305,8 +308,14 @@ class Billing:
     def _max(self) -> int:
         return self.settings.max_pin_attempts
 
-    async def _once(self, key: str, operation: str, request: Mapping[str, Any], work) -> Answer:
-        return await ledger.run_once(self.sessions, key=key, operation=operation, request=request, work=work)
+    async def _once(
+        self, key: str, operation: str, request: Mapping[str, Any], work, *, legacy_key: str
+    ) -> Answer:
+        """``key`` is the client's key scoped by ``ledger.client_key``; ``legacy_key`` the key as sent, under
+        which an answer stored before keys were scoped is still found (issue 9 §7)."""
+        return await ledger.run_once(
+            self.sessions, key=key, operation=operation, request=request, work=work, legacy_key=legacy_key
+        )
 
     async def _movement(self, card: Card, txn: Transaction, amount: int, session: AsyncSession) -> dict:
         return {

@@ -38,6 +38,13 @@ SYSTEM_ACCOUNTS = (CASH, BANK, REVENUE, ADJUSTMENTS, HOLDS)
 STORED_REFUSALS: tuple[type[DomainError], ...] = (InsufficientFunds,)
 RETRIES_ON_RACE = 3
 
+# A key a client chooses lives in its own namespace, per operation and (where there is one) per card, so it
+# can never be a key billing writes itself (``bank:<ref>``, ``consultation-…:``, ``registration:…``) nor
+# another operation's or another card's key (issue 9 §7: a 1 fen adjustment keyed ``bank:BANKREF-777``
+# made the real bank line a "duplicate"). Internal keys never start with CLIENT.
+CLIENT = "client:"
+KEY_COLUMN = 200  # billing_transactions.idempotency_key and billing_idempotency.key are String(200)
+
 Leg = tuple[str, int]  # (account id, signed amount in fen)
 
 
@@ -125,6 +132,19 @@ def request_hash(operation: str, request: Mapping[str, Any]) -> str:
 Work = Callable[[AsyncSession], Awaitable[Answer]]
 
 
+def client_key(operation: str, key: str, *, card_number: str = "") -> str:
+    """The stored form of a client's idempotency key: ``client:<operation>:[<card>:]<key>``.
+
+    Neither the operation nor a card number (``cards.CARD_PATTERN``: letters and digits) holds a colon, so
+    two scopes never meet; a key too long for the column with its prefix is stored as its SHA-256."""
+    if not key:
+        raise DomainError("an idempotency key is required")
+    scope = f"{CLIENT}{operation}:" + (f"{card_number}:" if card_number else "")
+    if len(scope) + len(key) > KEY_COLUMN:
+        key = "sha256=" + hashlib.sha256(key.encode()).hexdigest()
+    return scope + key
+
+
 async def run_once(
     sessions: async_sessionmaker[AsyncSession],
     *,
@@ -132,8 +152,13 @@ async def run_once(
     operation: str,
     request: Mapping[str, Any],
     work: Work,
+    legacy_key: str | None = None,
 ) -> Answer:
     """Run ``work`` once per idempotency key (design §5).
+
+    ``legacy_key`` is the client's key as it was stored before keys were scoped (``client_key``): an
+    answer stored under it for the same ``operation`` is still the answer, so a request first sent before
+    the upgrade and replayed after it has one effect, not two. Nothing new is written under it.
 
     Same key and same request → the stored answer (a stored refusal is raised again); same key and a
     different request → IdempotencyMismatch (409). Two callers racing with one key: the loser's commit
@@ -145,7 +170,9 @@ async def run_once(
     for attempt in range(RETRIES_ON_RACE):
         try:
             async with sessions.begin() as session:
-                stored = await session.get(IdempotencyRecord, key)
+                stored = await session.get(IdempotencyRecord, key) or await _legacy(
+                    session, legacy_key, operation
+                )
                 if stored is not None:
                     return _replay(stored, digest)
                 answer = await _attempt(session, work)
@@ -163,6 +190,15 @@ async def run_once(
             if attempt == RETRIES_ON_RACE - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+async def _legacy(session: AsyncSession, key: str | None, operation: str) -> IdempotencyRecord | None:
+    """An answer stored under an unscoped client key by this same operation, if any; another operation's
+    record (an internal key such as a consultation's) is never taken for it."""
+    if not key:
+        return None
+    stored = await session.get(IdempotencyRecord, key)
+    return stored if stored is not None and stored.operation == operation else None
 
 
 async def _attempt(session: AsyncSession, work: Work) -> Answer:

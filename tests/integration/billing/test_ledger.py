@@ -89,9 +89,9 @@ async def test_same_key_with_different_content_is_refused(billing, sell):
     with pytest.raises(IdempotencyMismatch) as err:
         await billing.adjust(key="k", card_number=card, amount_fen=51, reason="r", admin_id="a")
     assert err.value.status_code == 409
-    with pytest.raises(IdempotencyMismatch):  # keys are global: another operation cannot reuse it
-        await billing.charge(key="k", card_number=card, service="registration")
-    assert (await billing.card_info(card))["balance_fen"] == 1050
+    # Keys are scoped per operation and card (issue 9 §7): another operation's "k" is its own request.
+    charged = await billing.charge(key="k", card_number=card, service="registration")
+    assert (await billing.card_info(card))["balance_fen"] == 1050 - charged["charge_fen"]
 
 
 async def test_a_refusal_is_the_answer_of_its_key_too(billing, sell):
