@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from careline.billing import bank, cards, ledger, rating
-from careline.billing.errors import DomainError, NotFound, UnknownCard
+from careline.billing.errors import BalanceCeiling, DomainError, NotFound, UnknownCard
 from careline.billing.ledger import Answer
 from careline.billing.models import AuditEntry, BankImport, Card, Posting, RatePlan, Transaction
 from careline.billing.settings import BillingSettings
@@ -156,7 +156,11 @@ class Billing:
                     continue
                 legs = [(ledger.BANK, -credit.amount_fen), (card.account_id, credit.amount_fen)]
                 memo = _memo(reference=credit.reference, payer=credit.payer)
-                txn = await ledger.post(legs, kind="bank_transfer", key=key, memo=memo, session=session)
+                try:
+                    txn = await ledger.post(legs, kind="bank_transfer", key=key, memo=memo, session=session)
+                except BalanceCeiling as full:  # refused before anything is written: the rest goes on
+                    rejected.append(asdict(bank.Rejection(credit.line, credit.reference, full.reason)))
+                    continue
                 credited.append({**asdict(credit), "transaction_id": txn.id})
             rejected.sort(key=lambda r: r["line"])
             report = {

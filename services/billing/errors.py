@@ -11,6 +11,12 @@ class InsufficientFunds(DomainError):
     status_code = 402
 
 
+class BalanceCeiling(DomainError):
+    """The credit would take the card past ledger.MAX_BALANCE_FEN (422): nothing was moved (issue 9 §7)."""
+
+    status_code = 422
+
+
 class IdempotencyMismatch(Conflict):
     """The key was used before for a different request (409)."""
 
@@ -36,6 +42,7 @@ class Unbalanced(DomainError):
 
 
 __all__ = [
+    "BalanceCeiling",
     "CardLocked",
     "Conflict",
     "DomainError",

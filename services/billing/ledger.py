@@ -21,7 +21,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from careline.billing.errors import DomainError, IdempotencyMismatch, InsufficientFunds, Unbalanced
+from careline.billing.errors import (
+    BalanceCeiling,
+    DomainError,
+    IdempotencyMismatch,
+    InsufficientFunds,
+    Unbalanced,
+)
 from careline.billing.models import Account, IdempotencyRecord, Posting, Transaction
 from careline.core.ids import uuid7
 
@@ -35,7 +41,7 @@ SYSTEM_ACCOUNTS = (CASH, BANK, REVENUE, ADJUSTMENTS, HOLDS)
 # Refusals that depend on the ledger's state are stored under the key like successes: replaying a
 # billing event must give the same answer even after the balance has changed (issue 5: replaying every
 # event twice leaves the same ledger). Input errors (unknown card, bad request) are not stored.
-STORED_REFUSALS: tuple[type[DomainError], ...] = (InsufficientFunds,)
+STORED_REFUSALS: tuple[type[DomainError], ...] = (InsufficientFunds, BalanceCeiling)
 RETRIES_ON_RACE = 3
 
 # A key a client chooses lives in its own namespace, per operation and (where there is one) per card, so it
@@ -44,6 +50,12 @@ RETRIES_ON_RACE = 3
 # made the real bank line a "duplicate"). Internal keys never start with CLIENT.
 CLIENT = "client:"
 KEY_COLUMN = 200  # billing_transactions.idempotency_key and billing_idempotency.key are String(200)
+
+# Money bounds (issue 9 §7): past SQLite's signed 64-bit INTEGER a sum or an insert fails with a 500, and a
+# card sold with 2**63-1 fen could never be credited again. One movement is at most MAX_FEN (10 billion
+# yuan) and a card holds at most MAX_BALANCE_FEN, so no credit, sum or statement total can overflow.
+MAX_FEN = 10**12
+MAX_BALANCE_FEN = 10**15
 
 Leg = tuple[str, int]  # (account id, signed amount in fen)
 
@@ -116,12 +128,17 @@ async def _check_card_balances(legs: Sequence[Leg], *, session: AsyncSession) ->
         .with_for_update()
     )
     for account in cards.all():
-        if delta[account] < 0:
-            available = await balance(account, session=session)
-            if available + delta[account] < 0:
-                raise InsufficientFunds(
-                    f"insufficient funds: balance {available} fen, {-delta[account]} fen needed"
-                )
+        if delta[account] == 0:
+            continue
+        available = await balance(account, session=session)
+        if available + delta[account] < 0:
+            raise InsufficientFunds(
+                f"insufficient funds: balance {available} fen, {-delta[account]} fen needed"
+            )
+        if available + delta[account] > MAX_BALANCE_FEN:
+            raise BalanceCeiling(
+                f"a card holds at most {MAX_BALANCE_FEN} fen: balance {available} fen, {delta[account]} more"
+            )
 
 
 def request_hash(operation: str, request: Mapping[str, Any]) -> str:

@@ -7,8 +7,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-Fen = Annotated[int, Field(strict=True, description="integer fen (1 CNY = 100 fen)")]
-NonNegativeFen = Annotated[int, Field(strict=True, ge=0, description="integer fen (1 CNY = 100 fen)")]
+from careline.billing.ledger import MAX_FEN
+
+# One movement or price is at most ledger.MAX_FEN (10 billion yuan): larger gave a 500 (issue 9 §7).
+Fen = Annotated[int, Field(strict=True, ge=-MAX_FEN, le=MAX_FEN, description="integer fen (1 CNY = 100 fen)")]
+NonNegativeFen = Annotated[
+    int, Field(strict=True, ge=0, le=MAX_FEN, description="integer fen (1 CNY = 100 fen)")
+]
+# A rated service lasts at most this long (115 days), so price × time stays far inside 64 bits.
+MAX_SECONDS = 10**7
 Key = Annotated[str, Field(min_length=1, max_length=200, description="idempotency key of this call")]
 Pin = Annotated[str, Field(pattern=r"^[0-9]{4,8}$")]
 
@@ -80,7 +87,7 @@ class ChargeIn(BaseModel):
         description="expert_consultation, conference_speaker, conference_listener, registration"
     )
     category: str = "*"
-    seconds: Annotated[int, Field(strict=True, ge=0)] = 0
+    seconds: Annotated[int, Field(strict=True, ge=0, le=MAX_SECONDS)] = 0
     reference: str = Field(default="", description="what is charged, e.g. the CDR id or registration id")
 
 

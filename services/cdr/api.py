@@ -51,7 +51,7 @@ async def list_cdrs(
     filters: Filters,
     limit: Annotated[int, Query(ge=1, le=domain.MAX_LIMIT)] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=domain.MAX_OFFSET)] = 0,
 ) -> CdrPageOut:
     page = await domain.list_cdrs(filters, session=session, limit=limit, cursor=cursor, offset=offset)
     return CdrPageOut(

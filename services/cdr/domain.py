@@ -21,6 +21,8 @@ from careline.cdr.models import CdrRow
 from careline.core.web import DomainError, NotFound
 
 MAX_LIMIT = 500
+# Offsets past SQLite's 64-bit INTEGER gave a 500 (issue 9 §7); deeper pages use the cursor.
+MAX_OFFSET = 2**31 - 1
 EXPORT_BATCH = 500
 
 

@@ -78,7 +78,7 @@ async def search_patients(
     card: str | None = None,
     name: str | None = None,
     limit: Annotated[int, Query(ge=1, le=domain.MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=domain.MAX_OFFSET)] = 0,
 ) -> PatientPage:
     """By phone, card or name; by ID number only with ``POST /v1/patients/search``."""
     refuse_id_number_in_url(request, "/v1/patients/search")

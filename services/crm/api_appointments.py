@@ -11,6 +11,7 @@ from careline.crm import appointments
 from careline.crm.api import AreaCode, Session
 from careline.crm.api_directory import Zone
 from careline.crm.clock import utc
+from careline.crm.domain import MAX_OFFSET
 from careline.crm.models import Appointment
 from careline.crm.schemas_appointments import (
     AgentBookingIn,
@@ -68,7 +69,7 @@ async def list_appointments(
     status: Status | None = None,
     day: dt.date | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> AppointmentPage:
     rows, total = await appointments.list_appointments(
         session=session,

@@ -10,6 +10,7 @@ from careline.crm import complaints
 from careline.crm.api import AreaCode, Session
 from careline.crm.api_directory import Zone
 from careline.crm.clock import utc
+from careline.crm.domain import MAX_OFFSET
 from careline.crm.models import Complaint
 from careline.crm.schemas_complaints import (
     AssignIn,
@@ -82,7 +83,7 @@ async def list_complaints(
     department: str | None = None,
     overdue: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ComplaintPage:
     rows, total = await complaints.list_complaints(
         session=session,

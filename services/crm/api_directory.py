@@ -135,13 +135,17 @@ async def list_experts(session: Session) -> list[ExpertOut]:
     return [expert_out(e) for e in await directory.list_experts(session=session)]
 
 
+# Expert numbers are 1..9999 (ExpertIn); a larger one in the path gave a 500 (issue 9 §7).
+ExpertNumber = Annotated[int, Path(ge=1, le=9999)]
+
+
 @router.get("/experts/{number}", response_model=ExpertOut)
-async def get_expert(number: int, session: Session) -> ExpertOut:
+async def get_expert(number: ExpertNumber, session: Session) -> ExpertOut:
     return expert_out(await directory.expert_by_number(number, session=session))
 
 
 @router.patch("/experts/{number}", response_model=ExpertOut)
-async def update_expert(number: int, body: ExpertPatch, session: Session) -> ExpertOut:
+async def update_expert(number: ExpertNumber, body: ExpertPatch, session: Session) -> ExpertOut:
     return expert_out(await directory.update_expert(number, body, session=session))
 
 

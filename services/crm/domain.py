@@ -23,6 +23,8 @@ from careline.crm.schemas import PatientCreate, PatientUpdate, PhoneIn
 
 _CARD = re.compile(r"[A-Z0-9]{4,32}")
 MAX_PAGE = 200
+# Offsets past SQLite's 64-bit INTEGER gave a 500 (issue 9 §7); no list is ever paged that far.
+MAX_OFFSET = 2**31 - 1
 
 
 class InvalidPatient(DomainError):

@@ -25,7 +25,7 @@ class RegistrationIn(BaseModel):
     slot_id: str = Field(default="", max_length=36)
     day: str = Field(default="", pattern=r"^(\d{8}|\d{4}-\d{2}-\d{2})?$")
     start: str = Field(default="", pattern=r"^(\d{4}|\d{2}:\d{2})?$")
-    expert_number: int = Field(default=0, ge=0)
+    expert_number: int = Field(default=0, ge=0, le=9999)  # CRM's expert numbers are 1..9999
     call_uuid: str = Field(default="", max_length=64)
 
 

@@ -173,6 +173,7 @@ async def test_filters_and_paging(cdr_app, http):
         ({"cursor": "!!!"}, "cursor"),
         ({"cursor": "MTox", "offset": 2}, "either cursor or offset"),
         ({"offset": -1}, "greater than or equal to 0"),
+        ({"offset": 2**63}, "less than or equal to 2147483647"),  # issue 9 §7: was a 500
     ],
 )
 async def test_bad_filters_are_refused_with_a_reason(http, params, reason):
