@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup demo test test-pg test-real-fs bench lint fmt proto fs-conf-check clean
+.PHONY: setup demo test test-pg test-real-fs bench bench-real-fs lint fmt proto fs-conf-check clean
 
 $(STAMP): pyproject.toml setup.py scripts/install-system-deps.sh
 	scripts/install-system-deps.sh
@@ -42,6 +42,10 @@ test-real-fs: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+# careline beside FreeSWITCH's mod_callcenter on a real switch given by BENCH_FS_* (docs/dev/bench-real-fs.md).
+bench-real-fs: setup
+	$(BIN)/python bench/real_fs/run.py
 
 lint: setup node_modules/.installed-stamp
 	$(BIN)/ruff check services tests bench scripts

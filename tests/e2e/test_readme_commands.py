@@ -45,6 +45,7 @@ MAKE_TARGETS = {
     "make demo": "sets up the venv and runs `careline demo` (run here)",
     "make test": "is this test suite",
     "make bench": "benchmarks: figures, not pass/fail (bench/)",
+    "make bench-real-fs": "a benchmark against a real FreeSWITCH and its mod_callcenter (bench/real_fs/)",
     "make lint": "ruff and buf, run by CI",
     "make proto": "regenerates code; its freshness is tested in tests/unit",
     "make fs-conf-check": "frslint in its own venv; tests/unit/deploy checks the same configuration",
