@@ -14,11 +14,11 @@ Metrics: ``careline_cdr_pending_records``, ``careline_cdr_ingest_lag_seconds``,
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
 from careline import subjects
+from careline.core.backlog import Hysteresis, advance, every
 from careline.core.bus import new_meta
 from careline.v1.acd_pb2 import Alarm
 
@@ -36,15 +36,23 @@ class BacklogWatch:
     def __init__(self, *, bus, consumer, intake, writer, metrics, alarm_lag_s: float, alarm_pending: int):
         self.bus, self.consumer, self.intake, self.writer = bus, consumer, intake, writer
         self.alarm_lag_s, self.alarm_pending = alarm_lag_s, alarm_pending
-        self.alarm_active = False
+        self._alarm_state = Hysteresis(alarm_lag_s, alarm_pending)
         self.last: BacklogState | None = None
         self._pending = metrics.gauge("pending_records", "legs taken from the switch and not yet stored")
         self._lag = metrics.gauge("ingest_lag_seconds", "how long the oldest leg being stored has waited")
         self._active = metrics.gauge("backlog_alarm_active", "1 while the CDR backlog alarm is raised")
-        self._stored = metrics.counter("records_stored", "CDR rows inserted")
-        self._dupes = metrics.counter("records_duplicate", "legs that arrived again and were already stored")
-        self._failed = metrics.counter("write_failures", "batch writes that failed and were retried")
-        self._seen = (0, 0, 0)
+        self._counters = {
+            "stored": metrics.counter("records_stored", "CDR rows inserted"),
+            "duplicates": metrics.counter(
+                "records_duplicate", "legs that arrived again and were already stored"
+            ),
+            "failures": metrics.counter("write_failures", "batch writes that failed and were retried"),
+        }
+        self._seen = dict.fromkeys(self._counters, 0)
+
+    @property
+    def alarm_active(self) -> bool:
+        return self._alarm_state.active
 
     async def check(self) -> BacklogState:
         try:
@@ -61,25 +69,20 @@ class BacklogWatch:
         return state
 
     def _count(self) -> None:
-        now = (self.writer.stored, self.writer.duplicates, self.consumer.failures)
-        for counter, before, after in zip(
-            (self._stored, self._dupes, self._failed), self._seen, now, strict=True
-        ):
-            if after > before:
-                counter.inc(after - before)
-        self._seen = now
+        now = {
+            "stored": self.writer.stored,
+            "duplicates": self.writer.duplicates,
+            "failures": self.consumer.failures,
+        }
+        self._seen = advance(self._counters, self._seen, now)
 
     async def _alarm(self, state: BacklogState) -> None:
-        over = state.lag_s > self.alarm_lag_s or state.pending > self.alarm_pending
-        under = state.lag_s < self.alarm_lag_s / 2 and state.pending < self.alarm_pending / 2
-        if over and not self.alarm_active:
-            self.alarm_active = True
-            log.error("CDR backlog: %d legs pending, oldest waiting %.1f s", state.pending, state.lag_s)
-        elif under and self.alarm_active:
-            self.alarm_active = False
-            log.warning("CDR backlog cleared: %d legs pending", state.pending)
-        else:
+        if not self._alarm_state.update(state.lag_s, state.pending):
             return
+        if self.alarm_active:
+            log.error("CDR backlog: %d legs pending, oldest waiting %.1f s", state.pending, state.lag_s)
+        else:
+            log.warning("CDR backlog cleared: %d legs pending", state.pending)
         self._active.set(1 if self.alarm_active else 0)
         message = Alarm(
             meta=new_meta("", producer="cdr"),
@@ -94,9 +97,4 @@ class BacklogWatch:
             log.exception("CDR backlog alarm not published on NATS")
 
     async def run(self, every_s: float) -> None:
-        while True:
-            try:
-                await self.check()
-            except Exception:  # one failed look must not stop the next
-                log.exception("backlog check failed")
-            await asyncio.sleep(every_s)
+        await every(self.check, every_s, log, "backlog check")

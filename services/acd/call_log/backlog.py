@@ -19,11 +19,11 @@ Own metrics: ``careline_acd_call_events_pending``, ``careline_acd_call_events_la
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
 from careline import subjects
+from careline.core.backlog import Hysteresis, advance, every
 from careline.core.bus import new_meta
 from careline.v1.acd_pb2 import Alarm
 
@@ -45,7 +45,7 @@ class CallLogBacklog:
         self.bus, self.consumer, self.outbox, self.writer = bus, consumer, outbox, writer
         self.alarm_lag_s, self.alarm_pending = alarm_lag_s, alarm_pending
         self.supervision = supervision  # the ACD's alarm feed and metrics, when running in the app
-        self.alarm_active = False
+        self._alarm_state = Hysteresis(alarm_lag_s, alarm_pending)
         self.last: BacklogState | None = None
         self._pending = metrics.gauge("call_events_pending", "call events recorded and not yet stored")
         self._lag = metrics.gauge("call_events_lag_seconds", "how long the oldest unstored call event waited")
@@ -58,6 +58,10 @@ class CallLogBacklog:
         }
         self._seen = dict.fromkeys(self._counters, 0)
         self._dropped_seen = 0
+
+    @property
+    def alarm_active(self) -> bool:
+        return self._alarm_state.active
 
     async def check(self) -> BacklogState:
         try:
@@ -82,26 +86,19 @@ class CallLogBacklog:
             "failures": self.consumer.failures,
             "publish_failures": self.outbox.failures,
         }
-        for name, value in now.items():
-            if value > self._seen[name]:
-                self._counters[name].inc(value - self._seen[name])
-        self._seen = now
+        self._seen = advance(self._counters, self._seen, now)
 
     async def _alarm(self, state: BacklogState) -> None:
         dropping, self._dropped_seen = state.dropped > self._dropped_seen, state.dropped
-        over = state.lag_s > self.alarm_lag_s or state.pending > self.alarm_pending or dropping
-        under = state.lag_s < self.alarm_lag_s / 2 and state.pending < self.alarm_pending / 2
-        if over and not self.alarm_active:
-            self.alarm_active = True
+        if not self._alarm_state.update(state.lag_s, state.pending, force=dropping):
+            return
+        if self.alarm_active:
             log.error(
                 "ACD call events backlog: %d pending, oldest waiting %.1f s, %d dropped",
                 state.pending, state.lag_s, state.dropped,
             )  # fmt: skip
-        elif under and not dropping and self.alarm_active:
-            self.alarm_active = False
-            log.warning("ACD call events backlog cleared: %d pending", state.pending)
         else:
-            return
+            log.warning("ACD call events backlog cleared: %d pending", state.pending)
         await self._announce(state)
 
     async def _announce(self, state: BacklogState) -> None:
@@ -124,9 +121,4 @@ class CallLogBacklog:
             log.exception("ACD call events backlog alarm not published on NATS")
 
     async def run(self, every_s: float) -> None:
-        while True:
-            try:
-                await self.check()
-            except Exception:  # one failed look must not stop the next
-                log.exception("call log backlog check failed")
-            await asyncio.sleep(every_s)
+        await every(self.check, every_s, log, "call log backlog check")
